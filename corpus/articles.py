@@ -1,0 +1,127 @@
+"""Reading seed articles: a folder of UTF-8 text files `<id>.txt` and a catalogue `articles.jsonl` describing them.
+
+Every input is checked before the first article is handed out, so a bad file fails the whole run up front
+(nothing is written partially), while the articles themselves are then read one at a time (memory stays flat).
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterator
+from pathlib import Path
+
+import jsonlines
+
+from corpus.errors import InputError
+from corpus.schema import Article
+
+CATALOGUE_NAME = "articles.jsonl"
+TEXT_SUFFIX = ".txt"
+
+_REQUIRED_FIELDS = ("id", "language", "license")
+_OPTIONAL_FIELDS = ("title", "source", "published", "url", "notes")
+
+
+def load_articles(path: str | Path) -> list[Article]:
+    """All articles of a seed folder (or of one `<id>.txt` file of it), checked, in catalogue order."""
+    return list(iter_articles([path]))
+
+
+def iter_articles(paths: list[str | Path]) -> Iterator[Article]:
+    """Check every article named by `paths` (folders or `.txt` files), then yield them one by one.
+
+    Raises InputError, naming the file (and line) and the problem, before yielding anything.
+    """
+    selected = _select(paths)
+    _check_texts(selected)
+    for meta, text_path in selected:
+        yield Article(text=_read_text(text_path), **meta)
+
+
+def read_catalogue(folder: Path) -> dict[str, dict]:
+    """The catalogue of a seed folder: article id -> metadata fields, checked line by line."""
+    catalogue_path = folder / CATALOGUE_NAME
+    if not catalogue_path.is_file():
+        raise InputError(catalogue_path, f"missing: every seed folder needs a {CATALOGUE_NAME} catalogue")
+    entries: dict[str, dict] = {}
+    with jsonlines.open(catalogue_path) as reader:
+        try:
+            for line_number, record in enumerate(reader.iter(skip_empty=True), start=1):
+                meta = _check_catalogue_record(record, f"{catalogue_path}:{line_number}")
+                if meta["id"] in entries:
+                    raise InputError(f"{catalogue_path}:{line_number}", f"duplicate article id {meta['id']!r}")
+                entries[meta["id"]] = meta
+        except jsonlines.InvalidLineError as error:
+            raise InputError(f"{catalogue_path}:{error.lineno}", "not valid JSON") from None
+    if not entries:
+        raise InputError(catalogue_path, "lists no article")
+    return entries
+
+
+def _check_catalogue_record(record: object, where: str) -> dict:
+    if not isinstance(record, dict):
+        raise InputError(where, "not a JSON object")
+    unknown = sorted(set(record) - set(_REQUIRED_FIELDS) - set(_OPTIONAL_FIELDS))
+    if unknown:
+        raise InputError(where, f"unknown field(s) {', '.join(unknown)}")
+    for name in _REQUIRED_FIELDS:
+        if not isinstance(record.get(name), str) or not record[name].strip():
+            raise InputError(where, f"field {name!r} is required and must be a non-empty string")
+    for name in _OPTIONAL_FIELDS:
+        if record.get(name) is not None and not isinstance(record[name], str):
+            raise InputError(where, f"field {name!r} must be a string or null (unknown)")
+    if Path(record["id"]).name != record["id"] or record["id"].startswith("."):
+        raise InputError(where, f"article id {record['id']!r} must be a plain file stem")
+    return {name: record.get(name) for name in (*_REQUIRED_FIELDS, *_OPTIONAL_FIELDS)}
+
+
+def _select(paths: list[str | Path]) -> list[tuple[dict, Path]]:
+    """(metadata, text path) for every article the paths name, each folder matched against its catalogue."""
+    if not paths:
+        raise InputError("stance-corpus", "no seed path given")
+    selected: list[tuple[dict, Path]] = []
+    for raw in paths:
+        path = Path(raw)
+        if path.is_dir():
+            catalogue = read_catalogue(path)
+            on_disk = {p.stem: p for p in path.glob(f"*{TEXT_SUFFIX}")}
+            for article_id in catalogue:
+                if article_id not in on_disk:
+                    raise InputError(
+                        path / CATALOGUE_NAME, f"article {article_id!r} has no text file {article_id}{TEXT_SUFFIX}"
+                    )
+            for stem, text_path in sorted(on_disk.items()):
+                if stem not in catalogue:
+                    raise InputError(text_path, f"has no line in {path / CATALOGUE_NAME}")
+            selected.extend((meta, on_disk[article_id]) for article_id, meta in catalogue.items())
+        elif path.is_file():
+            if path.suffix != TEXT_SUFFIX:
+                raise InputError(path, f"not a seed text: give a folder or a {TEXT_SUFFIX} file")
+            catalogue = read_catalogue(path.parent)
+            if path.stem not in catalogue:
+                raise InputError(path, f"has no line in {path.parent / CATALOGUE_NAME}")
+            selected.append((catalogue[path.stem], path))
+        else:
+            raise InputError(path, "no such file or folder")
+    return selected
+
+
+def _check_texts(selected: list[tuple[dict, Path]]) -> None:
+    first_with_digest: dict[str, Path] = {}
+    for _, text_path in selected:
+        digest = hashlib.sha256(_read_text(text_path).encode("utf-8")).hexdigest()
+        if digest in first_with_digest:
+            raise InputError(text_path, f"same text as {first_with_digest[digest]}: an article must appear once")
+        first_with_digest[digest] = text_path
+
+
+def _read_text(path: Path) -> str:
+    data = path.read_bytes()
+    if not data.strip():
+        raise InputError(path, "is empty")
+    if b"\x00" in data:
+        raise InputError(path, "is a binary file (contains NUL bytes), not UTF-8 text")
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as error:
+        raise InputError(path, f"is not valid UTF-8 (byte {data[error.start]:#04x} at offset {error.start})") from None
