@@ -1,0 +1,128 @@
+"""The annotation store: committed, diffable JSONL files of typed Annotation records.
+
+    annotations/annotations.jsonl   every completed annotation of every annotator (what `stance-corpus pull` writes)
+    annotations/gold.jsonl          the adjudicated label of each segment (annotator == "gold")
+
+Lines are sorted by (article_id, segment_id, annotator) and written atomically, so writing the same records twice
+changes no byte and an interrupted write leaves the previous file in place.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from collections.abc import Iterable
+from pathlib import Path
+
+from corpus.errors import InputError
+from corpus.jsonl import read_jsonl, to_plain, write_jsonl
+from corpus.schema import ActorSpan, ActorType, Annotation, Stance
+
+STORE_DIR = Path("annotations")
+ANNOTATIONS_FILE = "annotations.jsonl"
+GOLD_FILE = "gold.jsonl"
+
+_ANNOTATION_FIELDS = {
+    "segment_id", "article_id", "text", "target", "annotator", "stance", "actors", "created_at", "updated_at",
+}
+_SPAN_FIELDS = {"start", "end", "text", "type", "actor_id", "stance"}
+
+
+def annotation_from_record(record: object, where: str) -> Annotation:
+    """The typed, checked Annotation of one plain JSON object; InputError names `where` and the problem."""
+    if not isinstance(record, dict):
+        raise InputError(where, "not a JSON object")
+    missing = sorted(_ANNOTATION_FIELDS - {"actors", "created_at", "updated_at"} - set(record))
+    unknown = sorted(set(record) - _ANNOTATION_FIELDS)
+    if missing or unknown:
+        raise InputError(where, f"missing field(s) {missing}, unknown field(s) {unknown}")
+    for name in ("segment_id", "article_id", "text", "target", "annotator"):
+        if not isinstance(record[name], str) or not record[name]:
+            raise InputError(where, f"{name!r} must be a non-empty string")
+    text = record["text"]
+    stance = _label(Stance, record["stance"], where, "sentence stance")
+    raw_spans = record.get("actors") or []
+    if not isinstance(raw_spans, list):
+        raise InputError(where, "'actors' must be a list")
+    spans = tuple(_span(raw, text, f"{where} actor {number}") for number, raw in enumerate(raw_spans, start=1))
+    return Annotation(
+        segment_id=record["segment_id"],
+        article_id=record["article_id"],
+        text=text,
+        target=record["target"],
+        annotator=record["annotator"],
+        stance=stance,
+        actors=tuple(sorted(spans, key=lambda span: (span.start, span.end, span.type))),
+        created_at=record.get("created_at"),
+        updated_at=record.get("updated_at"),
+    )
+
+
+def _span(raw: object, text: str, where: str) -> ActorSpan:
+    if not isinstance(raw, dict) or set(raw) - _SPAN_FIELDS or not {"start", "end", "text", "type"} <= set(raw):
+        raise InputError(where, f"an actor span needs the fields {sorted(_SPAN_FIELDS)}, got {raw!r}")
+    start, end = raw["start"], raw["end"]
+    if not (isinstance(start, int) and isinstance(end, int) and 0 <= start < end <= len(text)):
+        raise InputError(where, f"offsets {start}..{end} are outside the segment text (length {len(text)})")
+    if text[start:end] != raw["text"]:
+        raise InputError(where, f"text {raw['text']!r} does not match the segment at {start}..{end}: {text[start:end]!r}")
+    actor_id = raw.get("actor_id")
+    if actor_id is not None and (not isinstance(actor_id, str) or not actor_id):
+        raise InputError(where, f"actor_id must be a non-empty string or null, got {actor_id!r}")
+    return ActorSpan(
+        start=start,
+        end=end,
+        text=raw["text"],
+        type=_label(ActorType, raw["type"], where, "actor type"),
+        actor_id=actor_id,
+        stance=_label(Stance, raw.get("stance", Stance.NONE.value), where, "actor stance"),
+    )
+
+
+def _label(enum: type[Stance] | type[ActorType], value: object, where: str, what: str):
+    try:
+        return enum(value)
+    except ValueError:
+        allowed = ", ".join(member.value for member in enum)
+        raise InputError(where, f"{what} {value!r} is not in the scheme ({allowed})") from None
+
+
+def read_annotations(path: Path) -> list[Annotation]:
+    """Every record of a store file, checked; a missing file is an empty store."""
+    if not path.exists():
+        return []
+    annotations: list[Annotation] = []
+    keys: dict[tuple[str, str], int] = {}
+    for line_number, record in read_jsonl(path):
+        annotation = annotation_from_record(record, f"{path}:{line_number}")
+        key = (annotation.segment_id, annotation.annotator)
+        if key in keys:
+            raise InputError(
+                f"{path}:{line_number}", f"second annotation of segment {key[0]} by {key[1]} (first on line {keys[key]})"
+            )
+        keys[key] = line_number
+        annotations.append(annotation)
+    return annotations
+
+
+def sort_key(annotation: Annotation) -> tuple[str, str, str]:
+    return annotation.article_id, annotation.segment_id, annotation.annotator
+
+
+def write_annotations(path: Path, annotations: Iterable[Annotation]) -> int:
+    """Replace the store file atomically with the records, sorted; returns how many were written."""
+    records = sorted(annotations, key=sort_key)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with tempfile.NamedTemporaryFile(
+        "w", encoding="utf-8", dir=path.parent, prefix=f".{path.name}.", delete=False
+    ) as handle:
+        count = write_jsonl((to_plain(record) for record in records), handle)
+    os.replace(handle.name, path)
+    return count
+
+
+def merge_annotations(existing: Iterable[Annotation], pulled: Iterable[Annotation]) -> list[Annotation]:
+    """The store after a pull: every existing record kept, a pulled one replacing the same (segment, annotator)."""
+    merged = {(a.segment_id, a.annotator): a for a in existing}
+    merged.update({(a.segment_id, a.annotator): a for a in pulled})
+    return sorted(merged.values(), key=sort_key)
