@@ -19,8 +19,10 @@ $(VENV)/.installed-test: pyproject.toml | $(BIN)/python
 
 dataset: $(VENV)/.installed
 	$(BIN)/stance-corpus segment seeds --summary
+	$(BIN)/stance-corpus release
 
 test: $(VENV)/.installed-test
+	scripts/install-system-deps.sh
 	$(BIN)/python -m pytest
 
 clean:

@@ -1,4 +1,4 @@
-"""`stance-corpus segment` (and, later, `release`): argument parsing only; the work is in plain functions."""
+"""`stance-corpus segment`, `release` and `publish`: argument parsing only; the work is in plain functions."""
 
 from __future__ import annotations
 
@@ -6,6 +6,7 @@ import argparse
 import sys
 import tempfile
 from collections import Counter
+from pathlib import Path
 
 from corpus.articles import iter_articles
 from corpus.jsonl import write_jsonl
@@ -21,9 +22,10 @@ def add_commands(subparsers: argparse._SubParsersAction) -> None:
     )
     segment.add_argument("paths", nargs="+", metavar="PATH")
     segment.add_argument(
-        "--summary", action="store_true", help="print counts per article and kind instead of the segments"
+        "--summary", action="store_true", help="print the number of articles and of segments per kind instead"
     )
     segment.set_defaults(run=run_segment)
+    add_release_commands(subparsers)
 
 
 def run_segment(args: argparse.Namespace) -> None:
@@ -47,3 +49,69 @@ def print_summary(segments) -> None:
         articles.add(segment.article_id)
     kinds = ", ".join(f"{count} {kind}" for kind, count in sorted(per_kind.items()))
     print(f"{len(articles)} article(s), {sum(per_kind.values())} segments: {kinds}")
+
+
+def add_release_commands(subparsers: argparse._SubParsersAction) -> None:
+    release = subparsers.add_parser(
+        "release",
+        help="build a versioned Hugging Face dataset release under releases/ (or compare two: release diff A B)",
+        description="Build releases/<version>/ from seeds/, annotations/ and DATASET_CARD.md of the current folder: "
+        "parquet configs, README.md, SHA256SUMS and a git repository tagged v<version>. An existing version is "
+        "never overwritten; rebuilding it only checks that it is byte-identical.",
+    )
+    release.add_argument("--version", metavar="X.Y.Z", help="default: the 'version' of DATASET_CARD.md's YAML header")
+    release.add_argument("--out", type=Path, metavar="DIR", help="default: releases/<version>")
+    release.set_defaults(run=run_release)
+    actions = release.add_subparsers(title="release commands", metavar="ACTION")
+    diff = actions.add_parser(
+        "diff",
+        help="what changed between two releases, per config and split",
+        description="Rows added, removed and relabelled between release A and release B, per config and split. "
+        "A and B are release folders or versions under releases/.",
+    )
+    diff.add_argument("old", metavar="A")
+    diff.add_argument("new", metavar="B")
+    diff.set_defaults(run=run_release_diff)
+
+    publish = subparsers.add_parser(
+        "publish",
+        help="upload a release to the Hugging Face Hub and tag it v<version> (needs HF_TOKEN)",
+        description="Upload releases/VERSION (or a release folder) to the Hub dataset repository OWNER/NAME, then "
+        "tag that commit v<version>. The token is read from the HF_TOKEN environment variable.",
+    )
+    publish.add_argument("release", metavar="VERSION")
+    publish.add_argument("--repo-id", required=True, metavar="OWNER/NAME")
+    publish.set_defaults(run=run_publish)
+
+
+# The release modules import `datasets` (about a second); importing them only when used keeps `segment` quick.
+def run_release(args: argparse.Namespace) -> None:
+    import datasets
+
+    from corpus.release_files import build_release
+
+    datasets.disable_progress_bars()  # one bar per parquet file would drown the build's own progress bars
+    folder, written = build_release(Path(), args.version, args.out)
+    print(f"{folder}: {'built' if written else 'already built, identical'}")
+    print(f'load it with: datasets.load_dataset("{folder}", "sentences")')
+
+
+def run_release_diff(args: argparse.Namespace) -> None:
+    from corpus.release import diff_tables
+    from corpus.release_files import read_release, resolve_release
+
+    old, new = resolve_release(args.old, Path()), resolve_release(args.new, Path())
+    print(f"changes from {old} to {new}")
+    for config, entries in diff_tables(read_release(old), read_release(new)).items():
+        columns = list(entries[0])
+        widths = [max(len(column), *(len(str(entry[column])) for entry in entries)) for column in columns]
+        print(f"\n{config}")
+        print("  " + "  ".join(column.rjust(width) for column, width in zip(columns, widths)))
+        for entry in entries:
+            print("  " + "  ".join(str(entry[column]).rjust(width) for column, width in zip(columns, widths)))
+
+
+def run_publish(args: argparse.Namespace) -> None:
+    from corpus.release_files import publish_release, resolve_release
+
+    print(publish_release(resolve_release(args.release, Path()), args.repo_id))

@@ -1,0 +1,137 @@
+"""Benchmark: building a release of ~100,000 sentences, beside a bare `Dataset.from_list(...).to_parquet(...)` of
+the same rows measured in the same run, and `load_dataset` of the result.
+
+The corpus is the seed articles replicated with fresh ids (and a numbered headline, so no two texts are equal),
+a gold label for every heading and body sentence and two annotators' labels each (one agrees with gold, one says
+NONE), with actor spans on the names of a short list found in the text. Goals (issue 5): build <= 1.5x the bare
+write and <= 30 s; load_dataset <= 5 s.
+
+    .venv/bin/python benchmarks/release.py [--sentences 100000]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import tempfile
+import time
+from pathlib import Path
+
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+os.environ.setdefault("HF_DATASETS_OFFLINE", "1")
+
+import datasets  # noqa: E402
+
+from corpus import load_articles, segment_article  # noqa: E402
+from corpus.release import FEATURES, build_tables  # noqa: E402
+from corpus.release_files import build_release, write_tables  # noqa: E402
+from corpus.schema import (  # noqa: E402
+    ANNOTATED_KINDS,
+    GOLD_ANNOTATOR,
+    STANCE_LABELS,
+    ActorSpan,
+    ActorType,
+    Annotation,
+    Stance,
+)
+from corpus.store import read_annotations, write_annotations  # noqa: E402
+
+REPO = Path(__file__).resolve().parents[1]
+ACTOR_NAMES = {
+    "de Mistura": ActorType.INTERNATIONAL,
+    "High Negotiations Committee": ActorType.OPPOSITION,
+    "Lavrov": ActorType.GOVERNMENT,
+    "Syrian Observatory for Human Rights": ActorType.CIVIL_SOCIETY,
+    "RIA Novosti": ActorType.MEDIA,
+    "Jabhat al-Nusra": ActorType.MILITANT,
+}
+
+
+def make_project(root: Path, sentences: int) -> int:
+    """Seeds and a store of about `sentences` gold sentences under root; returns the number of articles."""
+    seeds = load_articles(REPO / "seeds")
+    per_round = sum(1 for a in seeds for s in segment_article(a) if s.kind in ANNOTATED_KINDS)
+    copies = -(-sentences // per_round)
+    (root / "seeds").mkdir(parents=True)
+    catalogue = []
+    for copy in range(copies):
+        for article in seeds:
+            article_id = f"bench_{copy:06d}_{article.id}"
+            headline, rest = article.text.split("\n", 1)
+            (root / "seeds" / f"{article_id}.txt").write_text(f"{headline} ({copy})\n{rest}", encoding="utf-8")
+            catalogue.append({"id": article_id, "title": article.title, "source": article.source,
+                              "published": article.published, "url": article.url, "language": article.language,
+                              "license": article.license, "notes": "benchmark replica"})
+    (root / "seeds" / "articles.jsonl").write_text("".join(json.dumps(c) + "\n" for c in catalogue), "utf-8")
+    gold, raw = [], []
+    for article in load_articles(root / "seeds"):
+        for segment in segment_article(article):
+            if segment.kind not in ANNOTATED_KINDS:
+                continue
+            stance = Stance(STANCE_LABELS[segment.index % 3])
+            spans = tuple(
+                ActorSpan(start, start + len(name), name, kind, None, stance)
+                for name, kind in ACTOR_NAMES.items()
+                for start in [segment.text.find(name)]
+                if start >= 0
+            )
+            record = dict(segment_id=segment.id, article_id=article.id, text=segment.text, target="the talks")
+            gold.append(Annotation(**record, annotator=GOLD_ANNOTATOR, stance=stance, actors=spans))
+            raw.append(Annotation(**record, annotator="annotator_1", stance=stance, actors=spans))
+            raw.append(Annotation(**record, annotator="annotator_2", stance=Stance.NONE))
+    write_annotations(root / "annotations" / "gold.jsonl", gold)
+    write_annotations(root / "annotations" / "annotations.jsonl", raw)
+    shutil.copy(REPO / "DATASET_CARD.md", root)
+    (root / "CHANGELOG.md").write_text("# Changelog\n\n## Dataset releases\n\n### 9.9.9\n- Benchmark.\n", "utf-8")
+    return copies * len(seeds)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--sentences", type=int, default=100_000)
+    args = parser.parse_args()
+    datasets.disable_progress_bars()
+    with tempfile.TemporaryDirectory(prefix="stance-corpus-bench-") as scratch:
+        root = Path(scratch)
+        articles = make_project(root, args.sentences)
+
+        started = time.perf_counter()
+        folder, _ = build_release(root, "9.9.9", root / "release")
+        build_seconds = time.perf_counter() - started
+
+        # The same rows, built outside the clock, for the two writers.
+        seeds = load_articles(root / "seeds")
+        segments = [s for a in seeds for s in segment_article(a)]
+        gold = read_annotations(root / "annotations" / "gold.jsonl")
+        tables = build_tables(seeds, segments, gold, read_annotations(root / "annotations" / "annotations.jsonl"))
+        started = time.perf_counter()
+        for config, splits in tables.items():
+            for split, rows in splits.items():
+                path = root / "bare" / config / f"{split}.parquet"
+                path.parent.mkdir(parents=True, exist_ok=True)
+                datasets.Dataset.from_list(rows, features=FEATURES[config]).to_parquet(path)
+        bare_seconds = time.perf_counter() - started
+        (root / "ours").mkdir()
+        started = time.perf_counter()
+        write_tables(tables, root / "ours")
+        write_seconds = time.perf_counter() - started
+
+        started = time.perf_counter()
+        loaded = datasets.load_dataset(str(folder), "sentences", cache_dir=str(root / "cache"))
+        load_seconds = time.perf_counter() - started
+
+        rows = sum(len(r) for splits in tables.values() for r in splits.values())
+        sentences = sum(loaded.num_rows.values())
+        print(f"corpus: {articles} articles, {sentences} sentences, {rows} rows in {len(tables)} configs")
+        print(f"release build (seeds + store -> release folder):     {build_seconds:7.2f} s")
+        print(f"bare Dataset.from_list(...).to_parquet(...), same rows: {bare_seconds:7.2f} s")
+        print(f"  ratio build / bare write: {build_seconds / bare_seconds:.2f}x (goal <= 1.5x; build goal <= 30 s)")
+        print(f"release writer alone (write_tables), same rows:     {write_seconds:7.2f} s")
+        print(f"  ratio release writer / bare write: {write_seconds / bare_seconds:.2f}x")
+        print(f"load_dataset(release, 'sentences'), cold cache:      {load_seconds:7.2f} s (goal <= 5 s)")
+
+
+if __name__ == "__main__":
+    main()
