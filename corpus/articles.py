@@ -7,10 +7,9 @@ Every input is checked before the first article is handed out, so a bad file fai
 from __future__ import annotations
 
 import hashlib
+import json
 from collections.abc import Iterator
 from pathlib import Path
-
-import jsonlines
 
 from corpus.errors import InputError
 from corpus.schema import Article
@@ -42,20 +41,34 @@ def read_catalogue(folder: Path) -> dict[str, dict]:
     """The catalogue of a seed folder: article id -> metadata fields, checked line by line."""
     catalogue_path = folder / CATALOGUE_NAME
     if not catalogue_path.is_file():
-        raise InputError(catalogue_path, f"missing: every seed folder needs a {CATALOGUE_NAME} catalogue")
+        raise InputError(catalogue_path, f"missing: every seed folder needs its catalogue {CATALOGUE_NAME}")
     entries: dict[str, dict] = {}
-    with jsonlines.open(catalogue_path) as reader:
-        try:
-            for line_number, record in enumerate(reader.iter(skip_empty=True), start=1):
-                meta = _check_catalogue_record(record, f"{catalogue_path}:{line_number}")
-                if meta["id"] in entries:
-                    raise InputError(f"{catalogue_path}:{line_number}", f"duplicate article id {meta['id']!r}")
-                entries[meta["id"]] = meta
-        except jsonlines.InvalidLineError as error:
-            raise InputError(f"{catalogue_path}:{error.lineno}", "not valid JSON") from None
+    for line_number, record in _catalogue_lines(catalogue_path):
+        meta = _check_catalogue_record(record, f"{catalogue_path}:{line_number}")
+        if meta["id"] in entries:
+            raise InputError(f"{catalogue_path}:{line_number}", f"duplicate article id {meta['id']!r}")
+        entries[meta["id"]] = meta
     if not entries:
         raise InputError(catalogue_path, "lists no article")
     return entries
+
+
+def _catalogue_lines(path: Path) -> Iterator[tuple[int, object]]:
+    """(line number, parsed JSON) of each non-blank line, one line in memory at a time.
+
+    Read line by line rather than with jsonlines, whose reader does not tell the file line of a record when it
+    skips blank lines, and raises a bare UnicodeDecodeError on bytes that are not UTF-8.
+    """
+    with path.open("rb") as handle:
+        for line_number, line in enumerate(handle, start=1):
+            if not line.strip():
+                continue
+            where = f"{path}:{line_number}"
+            try:
+                record = json.loads(_decode(line, path, "utf-8-sig", first_line=line_number))
+            except json.JSONDecodeError as error:
+                raise InputError(where, f"not valid JSON ({error.msg}, column {error.colno})") from None
+            yield line_number, record
 
 
 def _check_catalogue_record(record: object, where: str) -> dict:
@@ -79,7 +92,7 @@ def _select(paths: list[str | Path]) -> list[tuple[dict, Path]]:
     """(metadata, text path) for every article the paths name, each folder matched against its catalogue."""
     if not paths:
         raise InputError("stance-corpus", "no seed path given")
-    selected: list[tuple[dict, Path]] = []
+    selected: dict[Path, tuple[dict, Path]] = {}  # by resolved path: naming one file twice selects it once
     for raw in paths:
         path = Path(raw)
         if path.is_dir():
@@ -93,16 +106,29 @@ def _select(paths: list[str | Path]) -> list[tuple[dict, Path]]:
             for stem, text_path in sorted(on_disk.items()):
                 if stem not in catalogue:
                     raise InputError(text_path, f"has no line in {path / CATALOGUE_NAME}")
-            selected.extend((meta, on_disk[article_id]) for article_id, meta in catalogue.items())
+            for article_id, meta in catalogue.items():
+                selected[on_disk[article_id].resolve()] = (meta, on_disk[article_id])
         elif path.is_file():
             if path.suffix != TEXT_SUFFIX:
                 raise InputError(path, f"not a seed text: give a folder or a {TEXT_SUFFIX} file")
             catalogue = read_catalogue(path.parent)
             if path.stem not in catalogue:
                 raise InputError(path, f"has no line in {path.parent / CATALOGUE_NAME}")
-            selected.append((catalogue[path.stem], path))
+            selected[path.resolve()] = (catalogue[path.stem], path)
         else:
             raise InputError(path, "no such file or folder")
+    return _with_unique_ids(list(selected.values()))
+
+
+def _with_unique_ids(selected: list[tuple[dict, Path]]) -> list[tuple[dict, Path]]:
+    """Segment ids derive from article ids, so two folders must not both hold an article of one id."""
+    first_with_id: dict[str, Path] = {}
+    for meta, text_path in selected:
+        if meta["id"] in first_with_id:
+            raise InputError(
+                text_path, f"article id {meta['id']!r} is also the id of {first_with_id[meta['id']]}: ids must differ"
+            )
+        first_with_id[meta["id"]] = text_path
     return selected
 
 
@@ -121,7 +147,15 @@ def _read_text(path: Path) -> str:
         raise InputError(path, "is empty")
     if b"\x00" in data:
         raise InputError(path, "is a binary file (contains NUL bytes), not UTF-8 text")
+    return _decode(data, path, "utf-8")
+
+
+def _decode(data: bytes, path: Path, encoding: str, first_line: int = 1) -> str:
     try:
-        return data.decode("utf-8")
+        return data.decode(encoding)
     except UnicodeDecodeError as error:
-        raise InputError(path, f"is not valid UTF-8 (byte {data[error.start]:#04x} at offset {error.start})") from None
+        line = first_line + data.count(b"\n", 0, error.start)
+        column = error.start - data.rfind(b"\n", 0, error.start)
+        raise InputError(
+            f"{path}:{line}", f"is not valid UTF-8 (byte {data[error.start]:#04x} at byte {column} of the line)"
+        ) from None

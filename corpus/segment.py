@@ -15,7 +15,8 @@ import syntok.segmenter
 
 from corpus.schema import Article, Segment, SegmentKind
 
-_PARAGRAPH = re.compile(r"\S(?:.*?\S)?(?=\s*\n[ \t]*\n|\s*\Z)", re.DOTALL)
+# Paragraphs are separated by blank lines; `[^\S\n]` (whitespace but a newline) also accepts "\r\n" line ends.
+_PARAGRAPH = re.compile(r"\S(?:.*?\S)?(?=\s*\n[^\S\n]*\n|\s*\Z)", re.DOTALL)
 _NOTE = re.compile(r"\[[^\[\]]+\]")
 # Page furniture that scrapers keep from news sites; matched on a whole paragraph, case-insensitively.
 BOILERPLATE = frozenset({"exit mobile version", "advertisement", "skip to content", "share this article"})
@@ -28,8 +29,9 @@ def segment_article(article: Article) -> Iterator[Segment]:
     """The segments of an article in reading order; ids are stable across machines and runs."""
     seen: Counter[str] = Counter()
     index = 0
-    for paragraph_number, match in enumerate(_PARAGRAPH.finditer(article.text)):
-        for kind, start, end in _classify(match.group(), match.start(), paragraph_number):
+    for paragraph_number, (paragraph_start, paragraph_end) in enumerate(paragraph_spans(article.text)):
+        paragraph = article.text[paragraph_start:paragraph_end]
+        for kind, start, end in _classify(paragraph, paragraph_start, paragraph_number):
             text = article.text[start:end]
             yield Segment(
                 id=segment_id(article.id, text, seen[text]),
@@ -43,6 +45,12 @@ def segment_article(article: Article) -> Iterator[Segment]:
             )
             seen[text] += 1
             index += 1
+
+
+def paragraph_spans(text: str) -> Iterator[tuple[int, int]]:
+    """(start, end) of each paragraph: text between blank lines, without its surrounding whitespace."""
+    for match in _PARAGRAPH.finditer(text):
+        yield match.span()
 
 
 def segment_id(article_id: str, text: str, occurrence: int) -> str:
