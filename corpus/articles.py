@@ -7,11 +7,11 @@ Every input is checked before the first article is handed out, so a bad file fai
 from __future__ import annotations
 
 import hashlib
-import json
 from collections.abc import Iterator
 from pathlib import Path
 
 from corpus.errors import InputError
+from corpus.jsonl import read_jsonl
 from corpus.schema import Article
 
 CATALOGUE_NAME = "articles.jsonl"
@@ -43,7 +43,7 @@ def read_catalogue(folder: Path) -> dict[str, dict]:
     if not catalogue_path.is_file():
         raise InputError(catalogue_path, f"missing: every seed folder needs its catalogue {CATALOGUE_NAME}")
     entries: dict[str, dict] = {}
-    for line_number, record in _catalogue_lines(catalogue_path):
+    for line_number, record in read_jsonl(catalogue_path):
         meta = _check_catalogue_record(record, f"{catalogue_path}:{line_number}")
         if meta["id"] in entries:
             raise InputError(f"{catalogue_path}:{line_number}", f"duplicate article id {meta['id']!r}")
@@ -51,24 +51,6 @@ def read_catalogue(folder: Path) -> dict[str, dict]:
     if not entries:
         raise InputError(catalogue_path, "lists no article")
     return entries
-
-
-def _catalogue_lines(path: Path) -> Iterator[tuple[int, object]]:
-    """(line number, parsed JSON) of each non-blank line, one line in memory at a time.
-
-    Read line by line rather than with jsonlines, whose reader does not tell the file line of a record when it
-    skips blank lines, and raises a bare UnicodeDecodeError on bytes that are not UTF-8.
-    """
-    with path.open("rb") as handle:
-        for line_number, line in enumerate(handle, start=1):
-            if not line.strip():
-                continue
-            where = f"{path}:{line_number}"
-            try:
-                record = json.loads(_decode(line, path, "utf-8-sig", first_line=line_number))
-            except json.JSONDecodeError as error:
-                raise InputError(where, f"not valid JSON ({error.msg}, column {error.colno})") from None
-            yield line_number, record
 
 
 def _check_catalogue_record(record: object, where: str) -> dict:

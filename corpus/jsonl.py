@@ -11,6 +11,8 @@ from typing import IO, Any
 
 import jsonlines
 
+from corpus.errors import InputError
+
 dumps = functools.partial(json.dumps, ensure_ascii=False, separators=(", ", ": "))
 
 
@@ -30,6 +32,23 @@ def write_jsonl(records: Iterable[Any], stream: IO[str]) -> int:
 
 
 def read_jsonl(path: Path) -> Iterator[tuple[int, Any]]:
-    """(line number, object) for each non-empty line of a JSONL file."""
-    with jsonlines.open(path) as reader:
-        yield from enumerate(reader.iter(skip_empty=True), start=1)
+    """(file line number, parsed JSON) of each non-blank line, one line in memory at a time.
+
+    Read line by line rather than with jsonlines' reader, which numbers records, not file lines, once it skips a
+    blank line, and raises a bare UnicodeDecodeError on bytes that are not UTF-8. A leading byte-order mark is accepted.
+    """
+    with path.open("rb") as handle:
+        for line_number, line in enumerate(handle, start=1):
+            if not line.strip():
+                continue
+            where = f"{path}:{line_number}"
+            try:
+                text = line.decode("utf-8-sig" if line_number == 1 else "utf-8")
+            except UnicodeDecodeError as error:
+                raise InputError(
+                    where, f"is not valid UTF-8 (byte {line[error.start]:#04x} at byte {error.start + 1} of the line)"
+                ) from None
+            try:
+                yield line_number, json.loads(text)
+            except json.JSONDecodeError as error:
+                raise InputError(where, f"not valid JSON ({error.msg}, column {error.colno})") from None
