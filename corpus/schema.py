@@ -111,4 +111,18 @@ class Annotation:
     updated_at: str | None = None
 
 
+@dataclass(frozen=True, slots=True)
+class StancePrediction:
+    """A stance model's label for one segment (a line of `stance-corpus predict` output, read by labeling)."""
+
+    segment_id: str
+    label: Stance
+    scores: dict[Stance, float]  # class probabilities (or softmaxed margins), each in [0, 1]
+    model_version: str  # "<model>@<dataset version>"
+    uncertainty: float  # 1 - (top score - second score), in [0, 1]
+
+
 GOLD_ANNOTATOR = "gold"
+
+# The stance target of the seed corpus, shown to annotators and stored with every task and annotation.
+SEED_TARGET = "the Syria peace process (the Geneva talks and a ceasefire)"

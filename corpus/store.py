@@ -9,12 +9,11 @@ changes no byte and an interrupted write leaves the previous file in place.
 
 from __future__ import annotations
 
-import os
-import tempfile
 from collections.abc import Iterable
 from pathlib import Path
 
 from corpus.errors import InputError
+from corpus.files import atomic_path
 from corpus.jsonl import read_jsonl, to_plain, write_jsonl
 from corpus.schema import ActorSpan, ActorType, Annotation, Stance
 
@@ -79,7 +78,7 @@ def _span(raw: object, text: str, where: str) -> ActorSpan:
     )
 
 
-def _label(enum: type[Stance] | type[ActorType], value: object, where: str, what: str):
+def _label(enum: type[Stance | ActorType], value: object, where: str, what: str):
     try:
         return enum(value)
     except ValueError:
@@ -112,12 +111,8 @@ def sort_key(annotation: Annotation) -> tuple[str, str, str]:
 def write_annotations(path: Path, annotations: Iterable[Annotation]) -> int:
     """Replace the store file atomically with the records, sorted; returns how many were written."""
     records = sorted(annotations, key=sort_key)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with tempfile.NamedTemporaryFile(
-        "w", encoding="utf-8", dir=path.parent, prefix=f".{path.name}.", delete=False
-    ) as handle:
+    with atomic_path(path) as temporary, temporary.open("w", encoding="utf-8") as handle:
         count = write_jsonl((to_plain(record) for record in records), handle)
-    os.replace(handle.name, path)
     return count
 
 

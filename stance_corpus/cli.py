@@ -3,13 +3,18 @@
 from __future__ import annotations
 
 import argparse
+import os
+import signal
 import sys
+import threading
 from importlib.metadata import version
 
+import baselines.cli
 import corpus.cli
+import labeling.cli
 from corpus.errors import StanceCorpusError
 
-COMMAND_MODULES = [corpus.cli]
+COMMAND_MODULES = [corpus.cli, labeling.cli, baselines.cli]
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -24,8 +29,15 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _exit_on_terminate(signum: int, frame: object) -> None:
+    # SIGTERM unwinds like Ctrl-C, so a Label Studio server started by the command is stopped, not orphaned.
+    raise KeyboardInterrupt
+
+
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
+    if threading.current_thread() is threading.main_thread():  # signal handlers can only be set there
+        signal.signal(signal.SIGTERM, _exit_on_terminate)
     try:
         args.run(args)
     except StanceCorpusError as error:
@@ -34,6 +46,10 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("stance-corpus: interrupted", file=sys.stderr)
         return 130
+    except BrokenPipeError:
+        # The reader of stdout went away (`| head`): not an error of ours; keep Python from complaining at exit.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 141
     return 0
 
 

@@ -1,0 +1,160 @@
+"""Train+eval time and peak memory of tfidf-logreg on 100,000 sentences, against a plain word-unigram alternative.
+
+    .venv/bin/python benchmarks/baseline.py [--sentences 100000] [--seed 0]
+
+The sentences are synthetic but seed-like: each is a body sentence of the seed articles with its actors, places,
+days and numbers swapped for others of the same kind, and a stance cue of a known class inserted, so the
+vocabulary grows like news text does. Each model runs in a fresh process so that peak memory (ru_maxrss of the
+child) is its own. Goal (issue 6): tfidf-logreg train+eval <= 60 s on 2 cores.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import multiprocessing
+import os
+import resource
+import time
+
+import numpy as np
+import pandas as pd
+from sklearn.feature_extraction.text import TfidfVectorizer
+from sklearn.linear_model import LogisticRegression
+from sklearn.metrics import f1_score
+from sklearn.pipeline import Pipeline
+
+from baselines.models import TEXT, fit_model
+from corpus.articles import load_articles
+from corpus.schema import SegmentKind
+from corpus.segment import segment_article
+
+ACTORS = [
+    "Syrian government forces",
+    "the opposition delegation",
+    "Russia",
+    "the United States",
+    "Turkey",
+    "Iran",
+    "rebel groups",
+    "the U.N. envoy",
+    "the High Negotiations Committee",
+    "Kurdish fighters",
+    "Hezbollah",
+    "the Syrian Observatory for Human Rights",
+    "Saudi Arabia",
+    "the European Union",
+    "ISIS",
+    "local councils",
+]
+PLACES = ["Geneva", "Aleppo", "Homs", "Idlib", "Damascus", "Raqqa", "Zahraa", "Nubul", "Latakia", "Daraa", "Vienna"]
+DAYS = ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"]
+CUES = {
+    "FAVOR": [
+        "welcomed the talks",
+        "praised the ceasefire proposal",
+        "backed the negotiations",
+        "called the agreement a step forward",
+        "expressed support for the process",
+    ],
+    "AGAINST": [
+        "condemned the offensive",
+        "rejected the proposal",
+        "denounced the bombardment",
+        "walked out of the talks",
+        "accused the other side of bad faith",
+    ],
+    "NONE": ["was reported", "was described by state media", "took place", "was noted by observers", "was confirmed"],
+}
+LABELS = list(CUES)
+
+
+def synthetic_sentences(count: int, seed: int) -> pd.DataFrame:
+    """`count` seed-like sentences with labels; 10% of the labels are flipped so the task is not trivial."""
+    rng = np.random.default_rng(seed)
+    bodies = [s.text for a in load_articles("seeds") for s in segment_article(a) if s.kind == SegmentKind.BODY]
+    labels = rng.choice(len(LABELS), size=count, p=[0.3, 0.3, 0.4])
+    texts = []
+    for label in labels:
+        words = bodies[rng.integers(len(bodies))].split()
+        for position in rng.choice(len(words), size=min(4, len(words)), replace=False):
+            pool = (PLACES, DAYS, [str(rng.integers(2, 400))])[rng.integers(3)]
+            words[position] = pool[rng.integers(len(pool))]
+        cue = CUES[LABELS[label]][rng.integers(5)]
+        words.insert(rng.integers(len(words) + 1), f"{ACTORS[rng.integers(len(ACTORS))]} {cue}")
+        texts.append(" ".join(words))
+    noisy = np.where(rng.random(count) < 0.1, rng.integers(3, size=count), labels)
+    return pd.DataFrame({TEXT: texts, "label": np.array(LABELS)[noisy]})
+
+
+def _fit_ours(train: pd.DataFrame, seed: int):
+    return fit_model("tfidf-logreg", train[[TEXT]], train["label"].to_numpy(), with_target=False, seed=seed).pipeline
+
+
+def _fit_plain(train: pd.DataFrame, seed: int):
+    pipeline = Pipeline([("tfidf", TfidfVectorizer()), ("classifier", LogisticRegression(max_iter=1000))])
+    return pipeline.fit(train[TEXT], train["label"])
+
+
+def _predict_ours(pipeline, test: pd.DataFrame):
+    return pipeline.predict(test[[TEXT]])
+
+
+def _predict_plain(pipeline, test: pd.DataFrame):
+    return pipeline.predict(test[TEXT])
+
+
+CANDIDATES = {
+    "tfidf-logreg (word 1-3 + char 2-5 TF-IDF, C by 3-fold CV on <= 20,000 rows)": (_fit_ours, _predict_ours),
+    "alternative: TfidfVectorizer word 1-gram + LogisticRegression, C=1": (_fit_plain, _predict_plain),
+}
+
+
+def _measure(name: str, count: int, seed: int, queue: multiprocessing.Queue) -> None:
+    frame = synthetic_sentences(count, seed)
+    cut = int(len(frame) * 0.8)
+    train, test = frame.iloc[:cut], frame.iloc[cut:]
+    fit, predict = CANDIDATES[name]
+    started, cpu_started = time.perf_counter(), time.process_time()
+    predicted = predict(fit(train, seed), test)
+    seconds, cpu_seconds = time.perf_counter() - started, time.process_time() - cpu_started
+    macro_f1 = f1_score(test["label"], predicted, average="macro")
+    peak_mib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    queue.put(
+        {"model": name, "seconds": seconds, "cpu_seconds": cpu_seconds, "peak_mib": peak_mib, "macro_f1": macro_f1}
+    )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--sentences", type=int, default=100_000)
+    parser.add_argument("--seed", type=int, default=0)
+    args = parser.parse_args()
+    print(
+        f"{args.sentences:,} synthetic sentences (80% train, 20% eval), seed {args.seed}, {os.cpu_count()} CPU(s), "
+        f"load average before the run {os.getloadavg()[0]:.1f} (other work on the machine slows wall time)"
+    )
+    results = []
+    for name in CANDIDATES:
+        queue: multiprocessing.Queue = multiprocessing.Queue()
+        process = multiprocessing.Process(target=_measure, args=(name, args.sentences, args.seed, queue))
+        process.start()
+        result = queue.get()
+        process.join()
+        results.append(result)
+        print(
+            f"{result['model']}: train+eval {result['seconds']:.1f} s wall, {result['cpu_seconds']:.1f} s CPU, peak memory {result['peak_mib']:.0f} MiB "
+            f"(process, data included), macro-F1 {result['macro_f1']:.3f}"
+        )
+    ours, plain = results
+    print(
+        f"ratio tfidf-logreg / alternative: wall time x{ours['seconds'] / plain['seconds']:.1f}, "
+        f"CPU time x{ours['cpu_seconds'] / plain['cpu_seconds']:.1f}, "
+        f"peak memory x{ours['peak_mib'] / plain['peak_mib']:.1f}"
+    )
+    print(f"goal train+eval <= 60 s: {'met' if ours['seconds'] <= 60 else 'NOT met'} ({ours['seconds']:.1f} s)")
+    print(json.dumps(results))
+
+
+if __name__ == "__main__":
+    main()

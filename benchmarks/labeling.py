@@ -1,0 +1,105 @@
+"""Push and pull at scale on a real local Label Studio, against the plain SDK calls they wrap, in one run.
+
+    .venv/bin/python benchmarks/labeling.py [--tasks 2000] [--annotators 2]
+
+Tasks are the seed article's heading and body segments repeated with a numbered suffix (distinct segment ids), each
+annotated by `--annotators` users (imported with the tasks). Measured in the same run on the same server:
+
+- push: `push_tasks` (list the project, reconcile by segment id, import in batches, no pre-annotations) into an
+  empty project, then again (nothing to create), against one bare `projects.import_tasks` call of all tasks (which
+  duplicates every task when run twice);
+- pull: `export_snapshot` + `annotations_from_export` (snapshot, download, check every annotation) against the
+  synchronous `exports.download_sync` JSON export alone.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO))  # run from a checkout without installing
+
+from corpus.articles import load_articles
+from corpus.schema import SEED_TARGET
+from labeling.pull import annotations_from_export, export_snapshot
+from labeling.push import ensure_project, push_tasks
+from labeling.server import connect, start_local_server
+from labeling.tasks import build_tasks
+
+
+def synthetic_tasks(count: int) -> list[dict]:
+    seed = list(build_tasks(load_articles(REPO / "seeds"), SEED_TARGET))
+    tasks = []
+    for number in range(count):
+        data = dict(seed[number % len(seed)])
+        data["segment_id"] = f"{data['segment_id']}-copy{number}"
+        tasks.append(data)
+    return tasks
+
+
+def stance_result(stance: str) -> list[dict]:
+    return [{"id": "s", "from_name": "stance", "to_name": "text", "type": "choices", "value": {"choices": [stance]}}]
+
+
+def timed(work):
+    start = time.perf_counter()
+    result = work()
+    return time.perf_counter() - start, result
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--tasks", type=int, default=2000)
+    parser.add_argument("--annotators", type=int, default=2)
+    args = parser.parse_args()
+    tasks = synthetic_tasks(args.tasks)
+    with tempfile.TemporaryDirectory() as data_dir, start_local_server(Path(data_dir)) as server:
+        client = connect(server.url, server.token)
+        users = [
+            client.users.create(email=f"annotator{n}@example.com", username=f"annotator{n}")
+            for n in range(args.annotators)
+        ]
+
+        ours = ensure_project(client, "bench push", "", annotators_per_task=args.annotators).id
+        first, report = timed(lambda: push_tasks(client, ours, tasks))
+        again, report_again = timed(lambda: push_tasks(client, ours, tasks))
+        assert len(report.created) == args.tasks and not report_again.created
+        bare = ensure_project(client, "bench bare import", "", annotators_per_task=args.annotators).id
+        bare_time, _ = timed(lambda: client.projects.import_tasks(id=bare, request=[{"data": d} for d in tasks]))
+        print(
+            f"push of {args.tasks} tasks: push_tasks {first:.2f} s ({args.tasks / first:.0f} tasks/s), again (all "
+            f"present) {again:.2f} s; bare import_tasks {bare_time:.2f} s; ratio push_tasks / bare {first / bare_time:.2f}"
+        )
+
+        annotated = ensure_project(client, "bench pull", "", annotators_per_task=args.annotators).id
+        stances = ("FAVOR", "AGAINST", "NONE")
+        client.projects.import_tasks(
+            id=annotated,
+            request=[
+                {
+                    "data": data,
+                    "annotations": [
+                        {"result": stance_result(stances[(number + n) % 3]), "completed_by": user.id}
+                        for n, user in enumerate(users)
+                    ],
+                }
+                for number, data in enumerate(tasks)
+            ],
+        )
+        pull_time, result = timed(lambda: annotations_from_export(export_snapshot(client, annotated)))
+        sync_time, raw = timed(
+            lambda: b"".join(client.projects.exports.download_sync(id=annotated, export_type="JSON"))
+        )
+        assert len(result.annotations) == args.tasks * args.annotators, len(result.annotations)
+        print(
+            f"pull of {len(result.annotations)} annotations ({args.tasks} tasks): snapshot + checks {pull_time:.2f} s; "
+            f"sync JSON export alone {sync_time:.2f} s ({len(raw) / 1e6:.1f} MB); ratio {pull_time / sync_time:.2f}"
+        )
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,242 @@
+"""Inter-annotator agreement and adjudication: pure functions over lists of Annotation records.
+
+Sentence stance: Cohen's kappa per annotator pair (scikit-learn), Fleiss' kappa on the segments every annotator
+rated (statsmodels), Krippendorff's alpha with missing ratings (krippendorff, nominal). Actor spans: pairwise
+precision/recall/F1 on exact (start, end, type) and overlap (same type, shared characters) matches, and agreement
+on the stance and actor id of exactly matched spans. `adjudicate` turns majorities into gold and lists ties.
+"""
+
+from __future__ import annotations
+
+import math
+import warnings
+from collections import Counter, defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, replace
+from itertools import combinations
+
+import krippendorff
+import numpy as np
+from sklearn.metrics import cohen_kappa_score
+from statsmodels.stats.inter_rater import aggregate_raters, fleiss_kappa
+
+from corpus.schema import GOLD_ANNOTATOR, STANCE_LABELS, ActorSpan, Annotation
+
+SpanKey = tuple[int, int, str]
+
+
+def by_segment(annotations: Iterable[Annotation]) -> dict[str, dict[str, Annotation]]:
+    """segment id -> annotator -> annotation (gold left out)."""
+    grouped: dict[str, dict[str, Annotation]] = defaultdict(dict)
+    for annotation in annotations:
+        if annotation.annotator != GOLD_ANNOTATOR:
+            grouped[annotation.segment_id][annotation.annotator] = annotation
+    return dict(grouped)
+
+
+def _number(value: float) -> float | None:
+    """None where a statistic is undefined (e.g. kappa when both raters used a single label)."""
+    return None if value is None or math.isnan(value) else round(float(value), 4)
+
+
+def _kappa(first: Sequence[str], second: Sequence[str], labels: Sequence[str]) -> float | None:
+    if not first:
+        return None
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)  # 0/0 when both used one label: reported as undefined
+        return _number(cohen_kappa_score(first, second, labels=list(labels)))
+
+
+def sentence_stance_agreement(annotations: Iterable[Annotation]) -> dict:
+    segments = by_segment(annotations)
+    annotators = sorted({name for ratings in segments.values() for name in ratings})
+    pairs = []
+    for first, second in combinations(annotators, 2):
+        shared = [r for r in segments.values() if first in r and second in r]
+        a = [r[first].stance.value for r in shared]
+        b = [r[second].stance.value for r in shared]
+        pairs.append(
+            {
+                "annotators": [first, second],
+                "segments": len(shared),
+                "percent_agreement": _number(100 * sum(x == y for x, y in zip(a, b)) / len(shared)) if shared else None,
+                "cohen_kappa": _kappa(a, b, STANCE_LABELS),
+            }
+        )
+    rated_by_all = [r for r in segments.values() if len(annotators) >= 2 and len(r) == len(annotators)]
+    fleiss = None
+    if rated_by_all:
+        table, _ = aggregate_raters(
+            [[STANCE_LABELS.index(r[name].stance.value) for name in annotators] for r in rated_by_all],
+            n_cat=len(STANCE_LABELS),
+        )
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", RuntimeWarning)
+            fleiss = _number(fleiss_kappa(table, method="fleiss"))
+    return {
+        "annotators": annotators,
+        "segments": len(segments),
+        "segments_with_two_or_more": sum(len(r) >= 2 for r in segments.values()),
+        "pairs": pairs,
+        "fleiss_kappa": {"segments": len(rated_by_all), "value": fleiss},
+        "krippendorff_alpha": {"segments": len(segments), "value": _alpha(segments, annotators)},
+    }
+
+
+def _alpha(segments: dict[str, dict[str, Annotation]], annotators: list[str]) -> float | None:
+    matrix = np.array(
+        [
+            [STANCE_LABELS.index(r[name].stance.value) if name in r else np.nan for r in segments.values()]
+            for name in annotators
+        ],
+        dtype=float,
+    )
+    values = set(matrix[~np.isnan(matrix)].tolist())
+    if len(annotators) < 2 or len(values) < 2 or not any(np.sum(~np.isnan(matrix), axis=0) >= 2):
+        return None  # alpha needs two raters of one unit and more than one value in the data
+    return _number(krippendorff.alpha(reliability_data=matrix, level_of_measurement="nominal"))
+
+
+def _exact_key(span: ActorSpan) -> SpanKey:
+    return span.start, span.end, span.type.value
+
+
+def _overlap_matches(first: Sequence[ActorSpan], second: Sequence[ActorSpan]) -> int:
+    """One-to-one matches of spans of the same type sharing at least one character (greedy, in text order)."""
+    used: set[int] = set()
+    matches = 0
+    for span in first:
+        for index, other in enumerate(second):
+            if index not in used and other.type == span.type and span.start < other.end and other.start < span.end:
+                used.add(index)
+                matches += 1
+                break
+    return matches
+
+
+def _prf(matches: int, reference: int, predicted: int) -> dict:
+    precision = matches / predicted if predicted else None
+    recall = matches / reference if reference else None
+    f1 = 2 * matches / (reference + predicted) if reference + predicted else None
+    return {"matches": matches, "precision": _number(precision), "recall": _number(recall), "f1": _number(f1)}
+
+
+def actor_span_agreement(annotations: Iterable[Annotation]) -> dict:
+    """Per annotator pair (the first read as reference): span P/R/F1 and agreement on exactly matched spans."""
+    segments = by_segment(annotations)
+    annotators = sorted({name for ratings in segments.values() for name in ratings})
+    pairs = []
+    for first, second in combinations(annotators, 2):
+        shared = [r for r in segments.values() if first in r and second in r]
+        reference = sum(len(r[first].actors) for r in shared)
+        predicted = sum(len(r[second].actors) for r in shared)
+        exact = overlap = 0
+        stances: tuple[list[str], list[str]] = ([], [])
+        same_actor_id = 0
+        for ratings in shared:
+            mine = {_exact_key(span): span for span in ratings[first].actors}
+            theirs = {_exact_key(span): span for span in ratings[second].actors}
+            for key in mine.keys() & theirs.keys():
+                exact += 1
+                stances[0].append(mine[key].stance.value)
+                stances[1].append(theirs[key].stance.value)
+                same_actor_id += mine[key].actor_id == theirs[key].actor_id
+            overlap += _overlap_matches(ratings[first].actors, ratings[second].actors)
+        pairs.append(
+            {
+                "annotators": [first, second],
+                "segments": len(shared),
+                "spans": [reference, predicted],
+                "exact": _prf(exact, reference, predicted),
+                "overlap": _prf(overlap, reference, predicted),
+                "matched_span_stance": {
+                    "spans": exact,
+                    "percent_agreement": _number(100 * sum(a == b for a, b in zip(*stances)) / exact)
+                    if exact
+                    else None,
+                    "cohen_kappa": _kappa(*stances, STANCE_LABELS),
+                },
+                "matched_span_actor_id": {
+                    "spans": exact,
+                    "percent_agreement": _number(100 * same_actor_id / exact) if exact else None,
+                },
+            }
+        )
+    return {"annotators": annotators, "pairs": pairs}
+
+
+@dataclass(frozen=True)
+class Tie:
+    """A segment left out of gold: what is tied, for an adjudicator to settle in Label Studio."""
+
+    segment_id: str
+    article_id: str
+    text: str
+    problem: str
+
+
+def _winner(votes: Counter) -> object | None:
+    """The value most annotators chose, or None when two values share the top count."""
+    ranked = votes.most_common()
+    if len(ranked) > 1 and ranked[0][1] == ranked[1][1]:
+        return None
+    return ranked[0][0]
+
+
+def adjudicate(annotations: Iterable[Annotation], adjudicator: str | None = None) -> tuple[list[Annotation], list[Tie]]:
+    """Gold labels (annotator "gold") by majority, and the ties left out.
+
+    A segment the adjudicator annotated takes the adjudicator's labels. Otherwise the sentence stance is the
+    majority one; a span (exact start, end, type) is kept when more than half the annotators marked it, with the
+    majority stance and actor id; a span marked by exactly half of them, or any tied vote, makes the segment a tie.
+    """
+    gold: list[Annotation] = []
+    ties: list[Tie] = []
+    for segment_id, ratings in sorted(by_segment(annotations).items()):
+        any_rating = next(iter(ratings.values()))
+        if adjudicator in ratings:
+            gold.append(replace(ratings[adjudicator], annotator=GOLD_ANNOTATOR))
+            continue
+        voters = list(ratings.values())
+        problems = []
+        stance = _winner(Counter(a.stance for a in voters))
+        if stance is None:
+            problems.append(f"sentence stance {_votes(Counter(a.stance.value for a in voters))}")
+        spans: dict[SpanKey, list[ActorSpan]] = defaultdict(list)
+        for annotation in voters:
+            for span in annotation.actors:
+                spans[_exact_key(span)].append(span)
+        kept = []
+        for key, marked in sorted(spans.items()):
+            label = f"span {marked[0].text!r} {key[0]}..{key[1]} {key[2]}"
+            if 2 * len(marked) == len(voters):
+                problems.append(f"{label} marked by {len(marked)} of {len(voters)}")
+                continue
+            if 2 * len(marked) < len(voters):
+                continue
+            span_stance = _winner(Counter(span.stance for span in marked))
+            actor_id = _winner(Counter(span.actor_id for span in marked))
+            if span_stance is None:
+                problems.append(f"{label} stance {_votes(Counter(s.stance.value for s in marked))}")
+            if actor_id is None and len({span.actor_id for span in marked}) > 1:
+                problems.append(f"{label} actor id {_votes(Counter(str(s.actor_id) for s in marked))}")
+            kept.append(replace(marked[0], stance=span_stance or marked[0].stance, actor_id=actor_id))
+        if problems:
+            ties.append(Tie(segment_id, any_rating.article_id, any_rating.text, "; ".join(problems)))
+            continue
+        updated = [a.updated_at for a in voters if a.updated_at]
+        gold.append(
+            replace(
+                any_rating,
+                annotator=GOLD_ANNOTATOR,
+                stance=stance,
+                actors=tuple(kept),
+                created_at=min((a.created_at for a in voters if a.created_at), default=None),
+                updated_at=max(updated, default=None),
+            )
+        )
+    return gold, ties
+
+
+def _votes(votes: Counter) -> str:
+    return "tied: " + ", ".join(f"{value} x{count}" for value, count in sorted(votes.items()))

@@ -1,0 +1,172 @@
+"""The one adapter between Label Studio JSON and our records (labeling config: labeling/config.xml).
+
+    annotation_from_label_studio(task, annotation)  an exported annotation -> a checked Annotation record
+    result_from_spans(text, spans)                  actor spans -> a Label Studio result (for predictions)
+    result_from_labels(text, stance, spans)         sentence stance + actor spans -> a full annotation result
+    prediction_from_stance(task_id, text, p, spans) a stance model's label + actor spans -> one task prediction
+
+A span is several results sharing one region `id`: the `actor` labels (offsets, type), the per-region
+`actor_stance` choice and the per-region `actor_id` text. Offsets are checked against the task text; the browser
+counts them in UTF-16 code units, so those are translated to Python string indices here and nowhere else.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable
+
+from corpus.errors import InputError, LabelStudioError
+from corpus.schema import ActorSpan, Annotation, Stance, StancePrediction
+from corpus.store import annotation_from_record
+
+SENTENCE_STANCE = "stance"
+ACTOR_LABELS = "actor"
+ACTOR_STANCE = "actor_stance"
+ACTOR_ID = "actor_id"
+SEGMENT_TEXT = "text"
+_REGION_ATTRIBUTES = (ACTOR_STANCE, ACTOR_ID)
+
+
+def annotation_from_label_studio(task: dict, annotation: dict) -> Annotation:
+    """The Annotation of one exported (completed, not cancelled) annotation; LabelStudioError names task + problem.
+
+    `annotation["completed_by"]` must be the serialized user (export option `annotations__completed_by`), whose
+    email is the annotator's identity.
+    """
+    data = task.get("data") or {}
+    annotator = (
+        (annotation.get("completed_by") or {}).get("email")
+        if isinstance(annotation.get("completed_by"), dict)
+        else None
+    )
+    where = f"task {task.get('id')} (segment {data.get('segment_id')}) annotation {annotation.get('id')} by {annotator}"
+    if not annotator:
+        raise LabelStudioError(f"{where}: the export does not say who completed it (no user email)")
+    text = data.get(SEGMENT_TEXT)
+    if not isinstance(text, str):
+        raise LabelStudioError(f"{where}: the task has no text")
+    regions: dict[str, dict[str, dict]] = defaultdict(dict)
+    sentence_stances: list[list] = []
+    for result in annotation.get("result") or []:
+        name, value = result.get("from_name"), result.get("value") or {}
+        if name == SENTENCE_STANCE:
+            sentence_stances.append(value.get("choices") or [])
+        elif name in (ACTOR_LABELS, *_REGION_ATTRIBUTES):
+            if name in regions[result.get("id")]:
+                raise LabelStudioError(f"{where}: region {result.get('id')} has two {name!r} results")
+            regions[result.get("id")][name] = value
+        else:
+            raise LabelStudioError(f"{where}: result {name!r} is not part of the labeling config")
+    if len(sentence_stances) != 1 or len(sentence_stances[0]) != 1:
+        raise LabelStudioError(
+            f"{where}: needs exactly one sentence stance, got {[choice for c in sentence_stances for choice in c]}"
+        )
+    record = {
+        "segment_id": data.get("segment_id"),
+        "article_id": data.get("article_id"),
+        "text": text,
+        "target": data.get("target"),
+        "annotator": annotator,
+        "stance": sentence_stances[0][0],
+        "actors": [_span_record(region_id, parts, text, where) for region_id, parts in regions.items()],
+        "created_at": annotation.get("created_at"),
+        "updated_at": annotation.get("updated_at"),
+    }
+    try:
+        return annotation_from_record(record, where)
+    except InputError as error:
+        raise LabelStudioError(str(error)) from None
+
+
+def _span_record(region_id: str, parts: dict[str, dict], text: str, where: str) -> dict:
+    where = f"{where} region {region_id}"
+    if ACTOR_LABELS not in parts:
+        raise LabelStudioError(f"{where}: {sorted(parts)} given for a region that is not an actor span")
+    span = parts[ACTOR_LABELS]
+    labels = span.get("labels") or []
+    if len(labels) != 1:
+        raise LabelStudioError(f"{where}: an actor span needs exactly one actor type, got {labels}")
+    stance = (parts.get(ACTOR_STANCE) or {}).get("choices") or []
+    if len(stance) != 1:
+        raise LabelStudioError(
+            f"{where}: the actor span {span.get('text')!r} needs exactly one actor stance, got {stance}"
+        )
+    actor_ids = [line.strip() for line in (parts.get(ACTOR_ID) or {}).get("text") or [] if line.strip()]
+    if len(actor_ids) > 1:
+        raise LabelStudioError(f"{where}: the actor span {span.get('text')!r} has several actor ids {actor_ids}")
+    start, end = _python_offsets(text, span.get("start"), span.get("end"), span.get("text"))
+    return {
+        "start": start,
+        "end": end,
+        "text": span.get("text"),
+        "type": labels[0],
+        "actor_id": actor_ids[0] if actor_ids else None,
+        "stance": stance[0],
+    }
+
+
+def result_from_spans(text: str, spans: Iterable[ActorSpan]) -> list[dict]:
+    """A Label Studio result pre-filling the actor spans (type, actor id, stance) of a segment."""
+    result: list[dict] = []
+    for number, span in enumerate(spans, start=1):
+        region = {
+            "start": _utf16_offset(text, span.start),
+            "end": _utf16_offset(text, span.end),
+            "text": span.text,
+        }
+        common = {"id": f"actor{number}", "to_name": SEGMENT_TEXT}
+        result.append(
+            {**common, "from_name": ACTOR_LABELS, "type": "labels", "value": {**region, "labels": [span.type.value]}}
+        )
+        result.append(
+            {
+                **common,
+                "from_name": ACTOR_STANCE,
+                "type": "choices",
+                "value": {**region, "choices": [span.stance.value]},
+            }
+        )
+        if span.actor_id:
+            result.append(
+                {**common, "from_name": ACTOR_ID, "type": "textarea", "value": {**region, "text": [span.actor_id]}}
+            )
+    return result
+
+
+def result_from_labels(text: str, stance: Stance, spans: Iterable[ActorSpan]) -> list[dict]:
+    """A Label Studio result holding a whole annotation: the sentence stance and every actor span."""
+    sentence = {"id": "sentence", "from_name": SENTENCE_STANCE, "to_name": SEGMENT_TEXT, "type": "choices"}
+    return [{**sentence, "value": {"choices": [stance.value]}}, *result_from_spans(text, spans)]
+
+
+def prediction_from_stance(task_id: int, text: str, prediction: StancePrediction, spans: Iterable[ActorSpan]) -> dict:
+    """The prediction of one task: the model's sentence stance with the actor spans in the same result, because
+    annotators are shown the predictions of one model version only (the project's); its score is the top class
+    probability, which Label Studio's uncertainty sampling serves lowest first."""
+    return {
+        "task": task_id,
+        "model_version": prediction.model_version,
+        "score": max(prediction.scores.values()),
+        "result": result_from_labels(text, prediction.label, spans),
+    }
+
+
+def _python_offsets(text: str, start: object, end: object, span_text: object) -> tuple[object, object]:
+    """Offsets as Python indices: as given when they match, else read as the browser's UTF-16 code units."""
+    if not (isinstance(start, int) and isinstance(end, int)) or text[start:end] == span_text:
+        return start, end
+    code_unit_to_index = {}
+    units = 0
+    for index, character in enumerate(text):
+        code_unit_to_index[units] = index
+        units += 2 if ord(character) > 0xFFFF else 1
+    code_unit_to_index[units] = len(text)
+    if start in code_unit_to_index and end in code_unit_to_index:
+        converted = code_unit_to_index[start], code_unit_to_index[end]
+        if text[converted[0] : converted[1]] == span_text:
+            return converted
+    return start, end  # left as they are: annotation_from_record reports the mismatch
+
+
+def _utf16_offset(text: str, index: int) -> int:
+    return len(text[:index].encode("utf-16-le")) // 2

@@ -1,0 +1,73 @@
+"""The one adapter between a stance predictions file (`stance-corpus predict --out FILE`) and StancePrediction records.
+
+A line: {"segment_id": str, "label": "FAVOR|AGAINST|NONE", "scores": {label: float}, "model_version": str,
+"uncertainty": float}. labeling never imports baselines: this file format is the whole contract between them.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from corpus.errors import InputError
+from corpus.jsonl import read_jsonl
+from corpus.schema import STANCE_LABELS, Stance, StancePrediction
+
+
+def read_predictions(path: Path) -> list[tuple[str, StancePrediction]]:
+    """("file:line", prediction) of every line, checked: one model version per file, each segment once."""
+    if not path.is_file():
+        raise InputError(path, "no such predictions file (`stance-corpus predict MODEL --out FILE` writes one)")
+    predictions: list[tuple[str, StancePrediction]] = []
+    first_line: dict[str, str] = {}
+    for line, record in read_jsonl(path):
+        where = f"{path}:{line}"
+        prediction = _prediction(record, where)
+        if predictions and prediction.model_version != predictions[0][1].model_version:
+            raise InputError(
+                where,
+                f"model_version {prediction.model_version!r} differs from {predictions[0][1].model_version!r} of "
+                f"{predictions[0][0]}: a project shows one model version, so push one file per model",
+            )
+        if prediction.segment_id in first_line:
+            raise InputError(
+                where, f"segment {prediction.segment_id} was already predicted at {first_line[prediction.segment_id]}"
+            )
+        first_line[prediction.segment_id] = where
+        predictions.append((where, prediction))
+    if not predictions:
+        raise InputError(path, "holds no predictions")
+    return predictions
+
+
+def _prediction(record: object, where: str) -> StancePrediction:
+    if not isinstance(record, dict):
+        raise InputError(where, "needs a JSON object with segment_id, label, scores, model_version, uncertainty")
+    segment_id, label, scores = record.get("segment_id"), record.get("label"), record.get("scores")
+    model_version, uncertainty = record.get("model_version"), record.get("uncertainty")
+    if not isinstance(segment_id, str) or not segment_id:
+        raise InputError(
+            where, "has no segment_id: predict from `stance-corpus segment` output, whose lines carry segment ids"
+        )
+    if label not in STANCE_LABELS:
+        raise InputError(where, f"label {label!r} is not one of {', '.join(STANCE_LABELS)}")
+    if not isinstance(scores, dict) or not scores or not set(scores) <= set(STANCE_LABELS):
+        raise InputError(where, f"scores {scores!r} must map labels among {', '.join(STANCE_LABELS)} to numbers")
+    if not all(_is_probability(value) for value in scores.values()):
+        raise InputError(where, f"scores {scores} must each be a number in [0, 1]")
+    if scores.get(label) != max(scores.values()):
+        raise InputError(where, f"label {label} is not the highest of the scores {scores}")
+    if not isinstance(model_version, str) or not model_version.strip():
+        raise InputError(where, "has no model_version")
+    if not _is_probability(uncertainty):
+        raise InputError(where, f"uncertainty {uncertainty!r} must be a number in [0, 1]")
+    return StancePrediction(
+        segment_id=segment_id,
+        label=Stance(label),
+        scores={Stance(name): float(value) for name, value in scores.items()},
+        model_version=model_version,
+        uncertainty=float(uncertainty),
+    )
+
+
+def _is_probability(value: object) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool) and 0.0 <= value <= 1.0

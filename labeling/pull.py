@@ -1,0 +1,124 @@
+"""Getting every completed annotation back: an export snapshot of the project, converted and checked.
+
+export_snapshot(client, project_id)   the project's tasks with all their annotations (server-side snapshot)
+annotations_from_export(tasks)        checked Annotation records + counts; pure, raises on any invalid one
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from collections import Counter
+from dataclasses import dataclass, field
+
+from label_studio_sdk import LabelStudio
+from label_studio_sdk.core.api_error import ApiError
+from tqdm import tqdm
+
+from corpus.errors import LabelStudioError
+from corpus.schema import Annotation
+from labeling.convert import annotation_from_label_studio
+
+EXPORT_TIMEOUT_SECONDS = 600.0
+# The annotator is known by email, so the export carries the whole user; drafts and predictions only as ids.
+SERIALIZATION = {
+    "annotations__completed_by": {"only_id": False},
+    "drafts": {"only_id": True},
+    "predictions": {"only_id": True},
+}
+
+
+def export_snapshot(client: LabelStudio, project_id: int) -> list[dict]:
+    """Every task of the project with every annotation of every annotator, via an export snapshot.
+
+    A snapshot is built by the server in the background (the synchronous export times out on large projects) and
+    is deleted once downloaded.
+    """
+    try:
+        export = client.projects.exports.create(
+            id=project_id, title="stance-corpus pull", serialization_options=SERIALIZATION
+        )
+        deadline = time.monotonic() + EXPORT_TIMEOUT_SECONDS
+        delay = 0.2
+        while (status := client.projects.exports.get(id=project_id, export_pk=export.id).status) != "completed":
+            if status == "failed":
+                raise LabelStudioError(
+                    f"Label Studio failed to build the export snapshot {export.id} of project {project_id}"
+                )
+            if time.monotonic() > deadline:
+                raise LabelStudioError(
+                    f"the export snapshot {export.id} was not ready after {EXPORT_TIMEOUT_SECONDS:.0f} s"
+                )
+            time.sleep(delay)
+            delay = min(delay * 2, 5.0)
+        chunks = client.projects.exports.download(id=project_id, export_pk=export.id, export_type="JSON")
+        with tqdm(desc="downloading export", unit="B", unit_scale=True, leave=False) as progress:
+            raw = bytearray()
+            for chunk in chunks:
+                raw.extend(chunk)
+                progress.update(len(chunk))
+        client.projects.exports.delete(id=project_id, export_pk=export.id)
+    except ApiError as error:
+        raise LabelStudioError(
+            f"Label Studio refused the export of project {project_id} ({error.status_code}): {error.body}"
+        ) from None
+    try:
+        tasks = json.loads(raw)
+    except json.JSONDecodeError as error:
+        raise LabelStudioError(f"the export of project {project_id} is not valid JSON: {error}") from None
+    if not isinstance(tasks, list):
+        raise LabelStudioError(f"the export of project {project_id} is not a list of tasks")
+    return tasks
+
+
+@dataclass
+class PullResult:
+    annotations: list[Annotation] = field(default_factory=list)
+    completed: Counter[str] = field(default_factory=Counter)  # per annotator email
+    cancelled: Counter[str] = field(default_factory=Counter)  # skipped tasks, per annotator email
+    drafts: int = 0  # unfinished work: stays in Label Studio, not exported
+    tasks: int = 0
+    tasks_without_annotation: int = 0
+
+
+def annotations_from_export(tasks: list[dict]) -> PullResult:
+    """Every completed annotation as a checked record; LabelStudioError naming the first problem (and how many).
+
+    Cancelled (skipped) annotations are counted, not stored. One annotator with two completed annotations of one
+    task is a problem: the store keeps one annotation per segment and annotator.
+    """
+    result = PullResult(tasks=len(tasks))
+    problems: list[str] = []
+    seen: dict[tuple[str, str], int] = {}
+    for task in tqdm(tasks, desc="checking annotations", unit="task", leave=False):
+        result.drafts += len(task.get("drafts") or [])
+        completed = [a for a in task.get("annotations") or [] if not a.get("was_cancelled")]
+        for cancelled in (a for a in task.get("annotations") or [] if a.get("was_cancelled")):
+            result.cancelled[_email(cancelled)] += 1
+        if not completed:
+            result.tasks_without_annotation += 1
+        for raw in completed:
+            try:
+                annotation = annotation_from_label_studio(task, raw)
+            except LabelStudioError as error:
+                problems.append(str(error))
+                continue
+            key = (annotation.segment_id, annotation.annotator)
+            if key in seen:
+                problems.append(
+                    f"task {task.get('id')} (segment {key[0]}): {key[1]} completed it twice (annotations "
+                    f"{seen[key]} and {raw.get('id')}); delete one in Label Studio"
+                )
+                continue
+            seen[key] = raw.get("id")
+            result.annotations.append(annotation)
+            result.completed[annotation.annotator] += 1
+    if problems:
+        more = f" (and {len(problems) - 1} more invalid annotation(s))" if len(problems) > 1 else ""
+        raise LabelStudioError(f"{problems[0]}{more}; nothing was written")
+    return result
+
+
+def _email(annotation: dict) -> str:
+    user = annotation.get("completed_by")
+    return user.get("email") or f"user {user.get('id')}" if isinstance(user, dict) else f"user {user}"

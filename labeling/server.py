@@ -1,0 +1,278 @@
+"""Reaching Label Studio: a local `label-studio` process on loopback (SQLite) or a team server given by URL + token.
+
+    start_local_server(data_dir)   start a server on a free 127.0.0.1 port; LocalServer.stop() ends it
+    connect(url, token)            an SDK client, after checking that the server answers and accepts the token
+    open_label_studio(data_dir)    what the CLI uses: the team server of LABEL_STUDIO_URL + LABEL_STUDIO_API_KEY,
+                                   else the embedded server of `data_dir` (reused when already running)
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import secrets
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Self
+
+import httpx
+from label_studio_sdk import LabelStudio
+from label_studio_sdk.core.api_error import ApiError
+
+from corpus.errors import LabelStudioError
+from corpus.files import write_text_atomic
+
+EMBEDDED_DATA_DIR = Path(".label-studio")
+CREDENTIALS_FILE = "credentials.json"
+RUNNING_FILE = "running.json"
+LOG_FILE = "label-studio.log"
+DEFAULT_USERNAME = "admin@stance-corpus.local"
+URL_ENV = "LABEL_STUDIO_URL"
+TOKEN_ENV = "LABEL_STUDIO_API_KEY"
+
+START_TIMEOUT_SECONDS = 300.0  # cold start runs the migrations: ~25 s idle, minutes on a busy machine
+# The SDK retries connection errors and 5xx/429 answers with exponential backoff (1 s, 2 s, 4 s, ...).
+CLIENT_RETRIES = 4
+CLIENT_TIMEOUT_SECONDS = 120.0
+
+# No outbound calls, no open signup, and the planted legacy token accepted (NOTES.md, "Label Studio server").
+SERVER_ENV = {
+    "LABEL_STUDIO_ENABLE_LEGACY_API_TOKEN": "true",
+    "LABEL_STUDIO_DISABLE_SIGNUP_WITHOUT_LINK": "true",
+    "LATEST_VERSION_CHECK": "false",
+    "COLLECT_ANALYTICS": "false",
+}
+# `--database`, in Label Studio's own variable; PostgreSQL is then reached through POSTGRE_HOST, POSTGRE_PORT,
+# POSTGRE_NAME, POSTGRE_USER and POSTGRE_PASSWORD from the environment (README, "Team setup: PostgreSQL").
+DATABASE_ENV = {"sqlite": {"DJANGO_DB": "sqlite"}, "postgresql": {"DJANGO_DB": "default"}}
+POSTGRESQL_DJANGO_DB = ("default", "postgresql")
+
+
+@dataclass
+class LocalServer:
+    """A `label-studio` process started by us; use as a context manager or call stop()."""
+
+    url: str
+    token: str
+    username: str
+    password: str
+    data_dir: Path
+    process: subprocess.Popen = field(repr=False)
+
+    def stop(self) -> None:
+        if self.process.poll() is None:
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(self.process.pid, signal.SIGTERM)
+            try:
+                self.process.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                with contextlib.suppress(ProcessLookupError):
+                    os.killpg(self.process.pid, signal.SIGKILL)
+                self.process.wait()
+        with contextlib.suppress(FileNotFoundError, json.JSONDecodeError):
+            running = self.data_dir / RUNNING_FILE
+            if json.loads(running.read_text()).get("pid") == self.process.pid:
+                running.unlink()
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.stop()
+
+
+def free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def start_local_server(
+    data_dir: Path,
+    *,
+    port: int | None = None,
+    extra_env: Mapping[str, str] | None = None,
+    username: str | None = None,
+    password: str | None = None,
+    token: str | None = None,
+) -> LocalServer:
+    """Start `label-studio` on 127.0.0.1 with its data (SQLite unless extra_env says otherwise) under data_dir.
+
+    The admin user and token only take effect on the first start of a data dir; later starts must pass the same.
+    Raises LabelStudioError with the tail of the server log when it exits or does not come up in time.
+    """
+    executable = shutil.which("label-studio") or _venv_executable()
+    data_dir = Path(data_dir).resolve()
+    data_dir.mkdir(parents=True, exist_ok=True)
+    port = port or free_port()
+    url = f"http://127.0.0.1:{port}"
+    username = username or DEFAULT_USERNAME
+    password = password or secrets.token_urlsafe(18)
+    token = token or secrets.token_hex(20)  # the server accepts 6-40 characters
+    env = {
+        **os.environ,
+        **SERVER_ENV,
+        "LABEL_STUDIO_BASE_DATA_DIR": str(data_dir),
+        "LABEL_STUDIO_USERNAME": username,
+        "LABEL_STUDIO_PASSWORD": password,
+        "LABEL_STUDIO_USER_TOKEN": token,
+        **(extra_env or {}),
+    }
+    if env.get("DJANGO_DB") in POSTGRESQL_DJANGO_DB:
+        _check_postgresql_answers(env)
+    log_path = data_dir / LOG_FILE
+    with log_path.open("ab") as log:
+        process = subprocess.Popen(
+            [executable, "start", "--no-browser", "--port", str(port), "--internal-host", "127.0.0.1"],
+            env=env,
+            stdin=subprocess.DEVNULL,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,  # our own process group: stop() ends the server and nothing else
+        )
+    server = LocalServer(url, token, username, password, data_dir, process)
+    deadline = time.monotonic() + START_TIMEOUT_SECONDS
+    while not _is_up(url):
+        if process.poll() is not None:
+            raise LabelStudioError(f"label-studio exited with code {process.returncode} while starting:\n{_tail(log_path)}")
+        if time.monotonic() > deadline:
+            server.stop()
+            raise LabelStudioError(
+                f"label-studio did not answer on {url} within {START_TIMEOUT_SECONDS:.0f} s:\n{_tail(log_path)}"
+            )
+        time.sleep(0.5)
+    if _token_status(url, token) != 200:
+        # label-studio silently moves to the next port when its own is taken: what answered is another server.
+        server.stop()
+        raise LabelStudioError(f"another server answers on {url} (the port was taken): start again")
+    _write_private(data_dir / RUNNING_FILE, {"url": url, "pid": process.pid})
+    return server
+
+
+def connect(url: str, token: str) -> LabelStudio:
+    """An SDK client for the server at url, after checking that it answers and accepts the token."""
+    url = url.rstrip("/")
+    if not _is_up(url):
+        raise LabelStudioError(f"Label Studio at {url} is not answering (is the server running? check {URL_ENV})")
+    client = LabelStudio(base_url=url, api_key=token, max_retries=CLIENT_RETRIES, timeout=CLIENT_TIMEOUT_SECONDS)
+    try:
+        client.users.whoami()
+    except ApiError as error:
+        if error.status_code == 401:
+            raise LabelStudioError(f"Label Studio at {url} refused the API token (401): check {TOKEN_ENV}") from None
+        raise LabelStudioError(f"Label Studio at {url} answered {error.status_code} to the token check") from None
+    except httpx.HTTPError as error:
+        raise LabelStudioError(f"Label Studio at {url} is not answering: {error}") from None
+    return client
+
+
+@contextlib.contextmanager
+def open_label_studio(
+    data_dir: Path = EMBEDDED_DATA_DIR, *, database: str | None = None, announce: Callable[[str], None] = print
+) -> Iterator[tuple[LabelStudio, str, LocalServer | None]]:
+    """(client, url, server) for a command: the team server when LABEL_STUDIO_URL is set, else the embedded one.
+
+    An embedded server already running for data_dir (e.g. `annotate` in another terminal) is reused; otherwise one
+    is started and `server` is it (stopped when the block ends). Generated credentials are saved 0600 in data_dir
+    and announced once, when they are created. Connection losses and refusals inside the block (after the SDK's
+    retries) become one-line LabelStudioErrors.
+    """
+    with contextlib.ExitStack() as stack:
+        url = os.environ.get(URL_ENV, "").rstrip("/")
+        server = None
+        if url:
+            token = os.environ.get(TOKEN_ENV)
+            if not token:
+                raise LabelStudioError(f"{URL_ENV} is set to {url} but {TOKEN_ENV} (the API token) is not")
+        else:
+            token = (credentials := _embedded_credentials(Path(data_dir), announce))["token"]
+            running = _read_json(Path(data_dir) / RUNNING_FILE)
+            if running and _is_up(running["url"]):
+                url = running["url"]
+            else:
+                extra_env = DATABASE_ENV[database] if database else None  # None: DJANGO_DB of the environment
+                server = stack.enter_context(start_local_server(Path(data_dir), extra_env=extra_env, **credentials))
+                url = server.url
+        client = connect(url, token)
+        try:
+            yield client, url, server
+        except httpx.TransportError as error:
+            raise LabelStudioError(f"lost the connection to Label Studio at {url}: {error}") from None
+        except ApiError as error:
+            raise LabelStudioError(f"Label Studio at {url} answered {error.status_code}: {error.body}") from None
+
+
+def _embedded_credentials(data_dir: Path, announce: Callable[[str], None]) -> dict[str, str]:
+    path = data_dir / CREDENTIALS_FILE
+    stored = _read_json(path)
+    if stored:
+        return stored
+    credentials = {
+        "username": os.environ.get("LABEL_STUDIO_USERNAME") or DEFAULT_USERNAME,
+        "password": os.environ.get("LABEL_STUDIO_PASSWORD") or secrets.token_urlsafe(18),
+        "token": os.environ.get("LABEL_STUDIO_USER_TOKEN") or secrets.token_hex(20),
+    }
+    data_dir.mkdir(parents=True, exist_ok=True)
+    _write_private(path, credentials)
+    announce(
+        f"Label Studio admin (saved in {path}, shown once): user {credentials['username']}, "
+        f"password {credentials['password']}, API token {credentials['token']}"
+    )
+    return credentials
+
+
+def _check_postgresql_answers(env: Mapping[str, str]) -> None:
+    """Fail in one line, before Label Studio's minute of retries and its traceback, when nothing listens."""
+    # Label Studio's own defaults for unset variables (label_studio/core/settings/base.py).
+    host, port = env.get("POSTGRE_HOST", "localhost"), env.get("POSTGRE_PORT", "5432")
+    try:
+        socket.create_connection((host, int(port)), timeout=5).close()
+    except (OSError, ValueError) as error:
+        raise LabelStudioError(
+            f"PostgreSQL at {host}:{port} (POSTGRE_HOST, POSTGRE_PORT) is not answering: {error}"
+        ) from None
+
+
+def _token_status(url: str, token: str) -> int:
+    return httpx.get(f"{url}/api/current-user/whoami", headers={"Authorization": f"Token {token}"}, timeout=30).status_code
+
+
+def _is_up(url: str) -> bool:
+    try:
+        response = httpx.get(f"{url}/health", timeout=5)
+    except httpx.HTTPError:
+        return False
+    return response.status_code == 200 and "UP" in response.text
+
+
+def _venv_executable() -> str:
+    candidate = Path(sys.executable).parent / "label-studio"
+    if not candidate.exists():
+        raise LabelStudioError("the label-studio server is not installed: pip install 'stance-corpus[server]'")
+    return str(candidate)
+
+
+def _tail(path: Path, lines: int = 20) -> str:
+    return "\n".join(path.read_text(encoding="utf-8", errors="replace").splitlines()[-lines:])
+
+
+def _read_json(path: Path) -> dict | None:
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        return None
+    except json.JSONDecodeError:
+        raise LabelStudioError(f"{path}: not valid JSON; delete it to start over") from None
+
+
+def _write_private(path: Path, content: dict) -> None:
+    """Written 0600 via a temp file, so a reader never sees half a file and nobody else can read the secrets."""
+    write_text_atomic(path, json.dumps(content, indent=2), mode=0o600)

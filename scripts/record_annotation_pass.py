@@ -1,0 +1,88 @@
+"""Record an annotation pass made outside the web UI as one annotator's completed annotations in Label Studio.
+
+The input is a JSONL file, one line per segment: {"segment_id", "stance", "actors": [{start, end, text, type,
+actor_id, stance}]} with offsets into the segment text. Each line becomes a completed annotation by the named
+annotator (created as a Label Studio user if missing) on the task of that segment, exactly as if it had been
+submitted in the labeling screen; `stance-corpus pull` then exports it like any other. Segments the annotator has
+already annotated are left as they are, so running it twice records nothing twice.
+
+The seed's annotation passes reached Label Studio this way (DATASET_CARD.md, "Annotators, dates and agreement"):
+
+    .venv/bin/python scripts/record_annotation_pass.py LABELS.jsonl --annotator EMAIL [--project stance-corpus]
+
+Connection as for every command: LABEL_STUDIO_URL + LABEL_STUDIO_API_KEY, else the embedded server of --data-dir.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from tqdm import tqdm
+
+from corpus.errors import InputError, StanceCorpusError
+from corpus.jsonl import read_jsonl
+from corpus.store import annotation_from_record
+from labeling.cli import DEFAULT_PROJECT
+from labeling.convert import result_from_labels
+from labeling.push import existing_tasks, find_project
+from labeling.server import EMBEDDED_DATA_DIR, open_label_studio
+
+
+def record_pass(labels_path: Path, annotator: str, project_title: str, data_dir: Path) -> tuple[int, int]:
+    """(recorded, already there) for the annotation pass in labels_path, recorded as `annotator`."""
+    with open_label_studio(data_dir) as (client, url, _server):
+        project = find_project(client, project_title)
+        if project is None:
+            raise InputError(project_title, f"no such Label Studio project at {url}: run `stance-corpus annotate` first")
+        tasks = {data["segment_id"]: (task_id, data) for task_id, data, _ in existing_tasks(client, project.id)}
+        user = next((u for u in client.users.list() if u.email == annotator), None)
+        if user is None:
+            user = client.users.create(email=annotator, username=annotator.split("@")[0])
+        annotated = {
+            task_id
+            for task_id, _ in tasks.values()
+            if any(annotation.completed_by == user.id for annotation in client.annotations.list(id=task_id))
+        }
+        recorded = already = 0
+        for line_number, labels in tqdm(list(read_jsonl(labels_path)), desc=f"recording {annotator}", unit="task"):
+            where = f"{labels_path}:{line_number}"
+            if labels.get("segment_id") not in tasks:
+                raise InputError(where, f"segment {labels.get('segment_id')!r} has no task in project {project_title!r}")
+            task_id, data = tasks[labels["segment_id"]]
+            record = {
+                **labels,
+                "article_id": data["article_id"],
+                "text": data["text"],
+                "target": data["target"],
+                "annotator": annotator,
+            }
+            annotation = annotation_from_record(record, where)  # checks labels and offsets before anything is sent
+            if task_id in annotated:
+                already += 1
+                continue
+            result = result_from_labels(annotation.text, annotation.stance, annotation.actors)
+            client.annotations.create(id=task_id, result=result, completed_by=user.id)
+            recorded += 1
+    return recorded, already
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("labels", type=Path, help="JSONL of one pass: segment_id, stance, actors")
+    parser.add_argument("--annotator", required=True, metavar="EMAIL", help="the Label Studio user who made the pass")
+    parser.add_argument("--project", default=DEFAULT_PROJECT, help="Label Studio project title")
+    parser.add_argument("--data-dir", type=Path, default=EMBEDDED_DATA_DIR, help="embedded server data directory")
+    args = parser.parse_args(argv)
+    try:
+        recorded, already = record_pass(args.labels, args.annotator, args.project, args.data_dir)
+    except StanceCorpusError as error:
+        print(f"record_annotation_pass: error: {error}", file=sys.stderr)
+        return 1
+    print(f"{args.annotator}: {recorded} annotations recorded, {already} already there")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

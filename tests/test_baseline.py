@@ -1,0 +1,255 @@
+"""Stance and actor baselines end to end through the CLI, on datasets loaded with the real `datasets.load_dataset`."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+os.environ.setdefault("HF_DATASETS_OFFLINE", "1")
+
+import datasets
+import matplotlib.image
+
+from corpus import load_articles, segment_article
+from corpus.actors import find_actor_mentions, load_actor_registry
+from corpus.release_files import build_release
+from corpus.schema import ANNOTATED_KINDS, GOLD_ANNOTATOR, STANCE_LABELS, Annotation, Stance
+from corpus.store import write_annotations
+from stance_corpus.cli import main
+
+REPO = Path(__file__).resolve().parents[1]
+DATA = Path(__file__).parent / "data" / "test_baseline"
+CUES = {"FAVOR": "welcomed", "AGAINST": "condemned", "NONE": "visited"}
+
+
+def write_dataset(folder: Path, splits: dict[str, list[dict]], class_label: bool = True) -> str:
+    """A parquet dataset folder (one file per split) with `text`, `stance`, `target`, `article_id` columns."""
+    stance = datasets.ClassLabel(names=list(STANCE_LABELS)) if class_label else datasets.Value("string")
+    features = datasets.Features(
+        {
+            "text": datasets.Value("string"),
+            "stance": stance,
+            "target": datasets.Value("string"),
+            "article_id": datasets.Value("string"),
+        }
+    )
+    (folder / "data").mkdir(parents=True)
+    for split, rows in splits.items():
+        datasets.Dataset.from_list(rows, features=features).to_parquet(folder / "data" / f"{split}.parquet")
+    return str(folder)
+
+
+def separable_rows(count: int, articles: int, class_label: bool = True, start: int = 0) -> list[dict]:
+    """Each class has its own cue word and nothing else tells the classes apart: a linear model must be perfect."""
+    rows = []
+    for number in range(start, start + count):
+        label = STANCE_LABELS[number % 3]
+        rows.append(
+            {
+                "text": f"On day {number} the minister {CUES[label]} the plan for district {number * 7 % 31}.",
+                "stance": STANCE_LABELS.index(label) if class_label else label,
+                "target": "the plan",
+                "article_id": f"article-{number // 3 % articles}",
+            }
+        )
+    return rows
+
+
+def run_baseline(*argv: str | Path) -> dict:
+    assert main(["baseline", *map(str, argv)]) == 0
+    out = Path(argv[argv.index("--out") + 1])
+    return json.loads((out / "report.json").read_text(encoding="utf-8"))
+
+
+def test_separable_toy_set_reaches_f1_one_and_writes_a_complete_report(tmp_path: Path) -> None:
+    dataset = write_dataset(tmp_path / "toy", {"train": separable_rows(45, articles=3)})
+    out = tmp_path / "report"
+    report = run_baseline(dataset, "--out", out)
+
+    assert report["protocol"]["kind"] == "cross-validation"
+    assert "GroupKFold by article, 3 folds" in report["protocol"]["description"]
+    assert report["dataset"]["split_sizes"] == {"train": 45}
+    for model in ("tfidf-logreg", "tfidf-svm"):
+        metrics = report["models"][model]["metrics"]
+        assert metrics["macro_f1"]["value"] == 1.0
+        assert metrics["f_avg"]["value"] == 1.0
+        assert metrics["macro_f1"]["ci95"] == [1.0, 1.0]
+    # 15 rows of each class: always predicting one class gives F1 = 2 * (1/3) / (1 + 1/3) = 0.5 for it, 0 for others.
+    assert report["models"]["majority"]["metrics"]["macro_f1"]["value"] == pytest.approx(0.5 / 3)
+    assert report["models"]["majority"]["metrics"]["accuracy"]["value"] == pytest.approx(1 / 3)
+
+    markdown = (out / "report.md").read_text(encoding="utf-8")
+    assert "| tfidf-logreg | 1.000 [1.000, 1.000] |" in markdown
+    for plot in report["plots"]:
+        assert matplotlib.image.imread(out / plot).shape[2] in (3, 4)
+    assert {"confusion_tfidf-svm.png", "label_distribution.png", "learning_curve.png"} <= set(report["plots"])
+    for model in report["models"].values():
+        assert (out / model["model_file"]).is_file()
+        assert report["dataset"]["version"] in model["model_file"]
+
+
+def test_same_seed_gives_identical_reports(tmp_path: Path) -> None:
+    dataset = write_dataset(tmp_path / "toy", {"train": separable_rows(30, articles=1)})
+    first = run_baseline(dataset, "--out", tmp_path / "first", "--seed", "3")
+    second = run_baseline(dataset, "--out", tmp_path / "second", "--seed", "3")
+    assert first == second
+    assert (tmp_path / "first" / "report.md").read_bytes() == (tmp_path / "second" / "report.md").read_bytes()
+    assert "StratifiedKFold, 5 folds" in first["protocol"]["description"]
+
+
+def test_text_without_signal_is_no_more_accurate_than_the_majority_baseline(tmp_path: Path) -> None:
+    """Identical texts: every fold's model sees one input, so it predicts one class and can be right at most as often
+    as the fold's majority class. (Macro-F1 is no floor here: with balanced class weights a model may predict the
+    minority class, and a 2:1 class split gives macro-F1 0.4 to the majority and up to 0.5 to other guesses.)"""
+    rows = [
+        {
+            "text": "The talks went on.",
+            "stance": STANCE_LABELS.index("AGAINST" if n % 3 else "FAVOR"),
+            "target": "the plan",
+            "article_id": "a",
+        }
+        for n in range(30)
+    ]
+    report = run_baseline(write_dataset(tmp_path / "constant", {"train": rows}), "--out", tmp_path / "out")
+    majority = report["models"]["majority"]["metrics"]
+    # 20 AGAINST, 10 FAVOR: always AGAINST is right 2/3 of the time; F1(AGAINST) = 0.8, F1(FAVOR) = 0.
+    assert majority["accuracy"]["value"] == pytest.approx(2 / 3)
+    assert majority["macro_f1"]["value"] == pytest.approx(0.4)
+    assert majority["f_avg"]["value"] == pytest.approx(0.4)
+    for model in ("tfidf-logreg", "tfidf-svm"):
+        assert report["models"][model]["metrics"]["accuracy"]["value"] <= majority["accuracy"]["value"]
+
+
+def test_held_out_split_string_labels_and_predict(tmp_path: Path, capsys: pytest.CaptureFixture) -> None:
+    dataset = write_dataset(
+        tmp_path / "split",
+        {
+            "train": separable_rows(120, articles=6, class_label=False),
+            "test": separable_rows(30, articles=2, class_label=False, start=500),
+        },
+        class_label=False,
+    )
+    out = tmp_path / "report"
+    report = run_baseline(dataset, "--out", out)
+    assert report["protocol"]["kind"] == "held-out"
+    assert report["protocol"]["evaluated_rows"] == 30
+    assert report["models"]["tfidf-logreg"]["metrics"]["macro_f1"]["value"] == 1.0
+    assert report["dataset"]["labels"] == ["AGAINST", "FAVOR", "NONE"]
+
+    sentences = tmp_path / "sentences.jsonl"
+    lines = [
+        {"id": "s1", "text": "The minister condemned the plan for district 4.", "kind": "body", "target": "the plan"},
+        {"id": "s2", "text": "Exit mobile version", "kind": "boilerplate", "target": "the plan"},
+        {"id": "s3", "text": "The minister welcomed the plan.", "kind": "body", "target": "the plan"},
+        {"id": "s4", "text": "On day 2 nothing happened."},  # no target: the model's only target is used
+    ]
+    sentences.write_text("".join(json.dumps(line) + "\n" for line in lines), encoding="utf-8")
+    model_file = out / report["models"]["tfidf-logreg"]["model_file"]
+    predictions_file = tmp_path / "predictions.jsonl"
+    assert main(["predict", str(model_file), str(sentences), "--out", str(predictions_file)]) == 0
+    predictions = [json.loads(line) for line in predictions_file.read_text(encoding="utf-8").splitlines()]
+
+    assert {p["segment_id"] for p in predictions} == {"s1", "s3", "s4"}  # boilerplate is never annotated
+    by_id = {p["segment_id"]: p for p in predictions}
+    assert by_id["s1"]["label"] == "AGAINST" and by_id["s3"]["label"] == "FAVOR"
+    assert [p["uncertainty"] for p in predictions] == sorted((p["uncertainty"] for p in predictions), reverse=True)
+    assert predictions[0]["segment_id"] == "s4"  # no cue word: the least certain
+    assert all(p["model_version"] == f"tfidf-logreg@{report['dataset']['version']}" for p in predictions)
+    assert all(set(p["scores"]) == {"AGAINST", "FAVOR", "NONE"} for p in predictions)
+    assert sum(by_id["s1"]["scores"].values()) == pytest.approx(1.0, abs=1e-5)  # scores are rounded to 6 places
+
+
+@pytest.mark.parametrize(
+    ("options", "message"),
+    [
+        (
+            ["--text-column", "body"],
+            "no column 'body' (--text-column); its columns are: text, stance, target, article_id",
+        ),
+        (["--label-column", "polarity"], "no column 'polarity' (--label-column)"),
+        (["--target-column", "topic"], "no column 'topic' (--target-column)"),
+        (["--config", "tweets"], "has no config 'tweets'"),
+    ],
+)
+def test_unknown_columns_and_configs_are_clear_errors(
+    tmp_path: Path, capsys: pytest.CaptureFixture, options: list[str], message: str
+) -> None:
+    dataset = write_dataset(tmp_path / "toy", {"train": separable_rows(9, articles=1)})
+    assert main(["baseline", dataset, "--out", str(tmp_path / "out"), *options]) == 1
+    error = capsys.readouterr().err
+    assert error.startswith("stance-corpus: error: ") and message in error
+    assert len(error.strip().splitlines()) == 1
+    assert not (tmp_path / "out").exists()
+
+
+def test_a_dataset_with_one_class_is_a_clear_error(tmp_path: Path, capsys: pytest.CaptureFixture) -> None:
+    rows = [dict(row, stance=0) for row in separable_rows(9, articles=1)]
+    dataset = write_dataset(tmp_path / "one", {"train": rows})
+    assert main(["baseline", dataset, "--out", str(tmp_path / "out")]) == 1
+    error = capsys.readouterr().err.strip()
+    assert error == (
+        f"stance-corpus: error: {dataset} (default): column 'stance' has only the class 'FAVOR': "
+        "a stance baseline needs at least two classes"
+    )
+    assert not (tmp_path / "out").exists()
+
+
+def test_predict_refuses_a_file_that_is_not_a_model(tmp_path: Path, capsys: pytest.CaptureFixture) -> None:
+    bogus = tmp_path / "model.skops"
+    bogus.write_text("not a model", encoding="utf-8")
+    assert main(["predict", str(bogus)]) == 1
+    assert capsys.readouterr().err.startswith(f"stance-corpus: error: {bogus}: not a skops model file")
+
+
+def make_release_project(root: Path) -> Path:
+    """The repository's seeds and card, a fixture changelog, and a gold store: stance FAVOR/AGAINST/NONE in turn
+    over the annotated sentences, actor spans exactly the registry gazetteer's matches."""
+    shutil.copytree(REPO / "seeds", root / "seeds")
+    shutil.copy(REPO / "DATASET_CARD.md", root)
+    shutil.copy(DATA / "CHANGELOG.md", root)
+    registry = load_actor_registry(root / "seeds" / "actors.jsonl")
+    segments = [s for a in load_articles(root / "seeds") for s in segment_article(a) if s.kind in ANNOTATED_KINDS]
+    gold = [
+        Annotation(
+            segment_id=segment.id,
+            article_id=segment.article_id,
+            text=segment.text,
+            target="the Syria peace process",
+            annotator=GOLD_ANNOTATOR,
+            stance=Stance(STANCE_LABELS[number % 3]),
+            actors=tuple(find_actor_mentions(segment.text, registry)),
+        )
+        for number, segment in enumerate(segments)
+    ]
+    write_annotations(root / "annotations" / "gold.jsonl", gold)
+    return root
+
+
+@pytest.mark.slow
+def test_baseline_of_the_release_built_from_the_seed_corpus(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture
+) -> None:
+    root = make_release_project(tmp_path / "project")
+    build_release(root)
+    monkeypatch.chdir(root)
+    assert main(["baseline"]) == 0  # default: the current release, report under reports/<version>
+    assert "reports/1.0.0/report.md" in capsys.readouterr().out
+    report = json.loads((root / "reports" / "1.0.0" / "report.json").read_text(encoding="utf-8"))
+
+    assert report["dataset"]["version"] == "1.0.0"
+    assert report["dataset"]["config"] == "sentences"
+    assert report["protocol"]["kind"] == "cross-validation"
+    assert "StratifiedKFold" in report["protocol"]["description"]
+    assert report["protocol"]["evaluated_rows"] == sum(report["dataset"]["split_sizes"].values())
+    actors = report["actors"]
+    # The gold spans are the gazetteer's own matches, so it must find exactly them.
+    assert actors["gold_spans"] > 0
+    assert actors["gazetteer"]["exact"] == {"precision": 1.0, "recall": 1.0, "f1": 1.0}
+    assert 0.0 <= actors["token_classifier"]["partial"]["f1"] <= 1.0
+    assert "## Actor spans" in (root / "reports" / "1.0.0" / "report.md").read_text(encoding="utf-8")
+    assert (root / "reports" / "1.0.0" / "models" / "tfidf-logreg-1.0.0.skops").is_file()

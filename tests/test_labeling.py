@@ -1,0 +1,434 @@
+"""The Label Studio workflow end to end on a real server: config, idempotent push, pull, agreement, failures.
+
+Everything goes through the CLI (`stance_corpus.cli.main`) against the session's `label-studio` (tests/conftest.py);
+annotations are created through the server's API as two different users, as the web UI would.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import json
+import os
+import shutil
+import signal
+import subprocess
+import sys
+from datetime import datetime
+from pathlib import Path
+
+import httpx
+import pytest
+from label_studio_sdk.core.api_error import ApiError
+
+from corpus.schema import ACTOR_TYPE_LABELS, STANCE_LABELS, ActorSpan, ActorType, Annotation, Stance
+from corpus.store import read_annotations
+from labeling.push import ensure_project, label_config
+from labeling.server import TOKEN_ENV, URL_ENV, connect, free_port
+from stance_corpus.cli import main
+
+DATA = Path(__file__).parent / "data" / "test_labeling"
+ACTORS = DATA / "actors.jsonl"
+TARGET = "the Geneva talks"
+# The heading and body segments of data/test_labeling/seeds/talks.txt in reading order, read off the file by hand.
+TALKS = [
+    ("body", "Russia said on Monday that the talks in Geneva would go on."),
+    ("body", "The UN envoy welcomed the ceasefire."),
+    ("body", "Rebel groups rejected it."),
+    ("heading", "Fighting near Aleppo"),
+    ("body", "Assad vowed to retake the city."),
+]
+
+labelstudio = pytest.mark.labelstudio
+
+
+def run(capsys: pytest.CaptureFixture, *args: str | Path) -> tuple[int, str, str]:
+    code = main([str(arg) for arg in args])
+    captured = capsys.readouterr()
+    return code, captured.out, captured.err
+
+
+def annotate(capsys, seeds: Path, project: str) -> tuple[int, str, str]:
+    return run(
+        capsys,
+        "annotate",
+        seeds,
+        "--project",
+        project,
+        "--target",
+        TARGET,
+        "--actors",
+        ACTORS,
+        "--guidelines",
+        DATA / "card.md",
+    )
+
+
+def project_tasks(server, title: str) -> list[dict]:
+    client = connect(server.url, server.token)
+    (project,) = [p for p in client.projects.list(title=title) if p.title == title]
+    tasks = client.tasks.list(project=project.id, page_size=100, include="id,data")
+    return [{"id": task.id, **task.data} for task in sorted(tasks, key=lambda task: task.id)]
+
+
+@pytest.fixture
+def seeds(tmp_path: Path) -> Path:
+    return shutil.copytree(DATA / "seeds", tmp_path / "seeds")
+
+
+@labelstudio
+def test_labeling_config_is_accepted_by_the_server_and_matches_the_scheme(label_studio, project_title):
+    client = connect(label_studio.url, label_studio.token)
+    project = ensure_project(client, project_title, "<p>guidelines</p>", annotators_per_task=2)
+    client.projects.validate_label_config(id=project.id, label_config=label_config())
+    parsed = client.projects.get(id=project.id).parsed_label_config
+    assert parsed["actor"]["type"] == "Labels" and tuple(parsed["actor"]["labels"]) == ACTOR_TYPE_LABELS
+    assert tuple(parsed["stance"]["labels"]) == STANCE_LABELS
+    assert tuple(parsed["actor_stance"]["labels"]) == STANCE_LABELS
+    assert parsed["actor_id"]["type"] == "TextArea"
+    # The same check refuses a config that is wrong: the test can fail.
+    with pytest.raises(ApiError):
+        client.projects.validate_label_config(
+            id=project.id, label_config=label_config().replace('toName="text"', 'toName="nowhere"')
+        )
+
+
+@labelstudio
+def test_push_three_times_then_new_article_then_edited_sentence(label_studio_env, project_title, seeds, capsys):
+    outputs = [annotate(capsys, seeds, project_title) for _ in range(3)]
+    assert [code for code, _, _ in outputs] == [0, 0, 0], outputs
+    assert "5 created, 0 already present" in outputs[0][1]
+    assert "0 created, 5 already present" in outputs[1][1] and "0 created, 5 already present" in outputs[2][1]
+    assert f"project '{project_title}'" in outputs[0][1] and "created at" in outputs[0][1]
+    assert "up to date at" in outputs[1][1]
+
+    tasks = project_tasks(label_studio_env, project_title)
+    assert [(t["kind"], t["text"]) for t in tasks] == TALKS
+    texts = [text for _, text in TALKS]
+    for position, task in enumerate(tasks):
+        assert task["article_id"] == "talks" and task["target"] == TARGET
+        assert task["headline"] == "Geneva talks resume"
+        assert task["previous"] == (texts[position - 1] if position else "")
+        assert task["next"] == (texts[position + 1] if position + 1 < len(texts) else "")
+    assert len({t["segment_id"] for t in tasks}) == 5
+
+    # Pre-annotations from the tiny registry: the longest alias wins ("UN envoy", not "UN").
+    client = connect(label_studio_env.url, label_studio_env.token)
+    version = f"gazetteer-{hashlib.sha256(ACTORS.read_bytes()).hexdigest()[:8]}"
+    predictions = {p.task: p for p in client.predictions.list(project=client.tasks.get(id=tasks[0]["id"]).project)}
+    assert {p.model_version for p in predictions.values()} == {version}
+    spans = {
+        task["text"]: [
+            (r["value"]["start"], r["value"]["end"], r["value"]["text"], r["value"]["labels"][0])
+            for r in predictions[task["id"]].result
+            if r["from_name"] == "actor"
+        ]
+        for task in tasks
+    }
+    assert spans[texts[0]] == [(0, 6, "Russia", "GOVERNMENT")]
+    assert spans[texts[1]] == [(4, 12, "UN envoy", "INTERNATIONAL")]
+    assert spans[texts[2]] == [] and spans[texts[3]] == []
+    assert spans[texts[4]] == [(0, 5, "Assad", "GOVERNMENT")]
+    actor_ids = [r["value"]["text"] for r in predictions[tasks[0]["id"]].result if r["from_name"] == "actor_id"]
+    assert actor_ids == [["russia"]]
+
+    # A new article adds only its own tasks.
+    shutil.copy(DATA / "later" / "monitor.txt", seeds)
+    with (seeds / "articles.jsonl").open("a", encoding="utf-8") as catalogue:
+        catalogue.write((DATA / "later" / "articles.jsonl").read_text(encoding="utf-8"))
+    code, out, _ = annotate(capsys, seeds, project_title)
+    assert code == 0 and "2 created, 5 already present, 0 changed" in out
+    assert len(project_tasks(label_studio_env, project_title)) == 7
+
+    # An edited sentence is reported, neither pushed as a duplicate nor written over the old task.
+    talks = seeds / "talks.txt"
+    talks.write_text(talks.read_text(encoding="utf-8").replace("rejected it.", "rejected the truce."), encoding="utf-8")
+    code, out, _ = annotate(capsys, seeds, project_title)
+    assert code == 0 and "0 created, 6 already present, 1 changed since pushed" in out
+    assert "'Rebel groups rejected it.'" in out and "'Rebel groups rejected the truce.'" in out
+    after = project_tasks(label_studio_env, project_title)
+    assert len(after) == 7 and "Rebel groups rejected it." in [t["text"] for t in after]
+
+
+def _users(client, *names: str) -> list:
+    suffix = hashlib.sha256(str(datetime.now()).encode()).hexdigest()[:6]
+    return [client.users.create(email=f"{name}-{suffix}@example.com", username=f"{name}-{suffix}") for name in names]
+
+
+def _span_result(region: str, text: str, mention: str, actor_type: str, actor_id: str | None, stance: str) -> list:
+    start = text.index(mention)
+    value = {"start": start, "end": start + len(mention), "text": mention}
+    result = [
+        {
+            "id": region,
+            "from_name": "actor",
+            "to_name": "text",
+            "type": "labels",
+            "value": {**value, "labels": [actor_type]},
+        },
+        {
+            "id": region,
+            "from_name": "actor_stance",
+            "to_name": "text",
+            "type": "choices",
+            "value": {**value, "choices": [stance]},
+        },
+    ]
+    if actor_id:
+        result.append(
+            {
+                "id": region,
+                "from_name": "actor_id",
+                "to_name": "text",
+                "type": "textarea",
+                "value": {**value, "text": [actor_id]},
+            }
+        )
+    return result
+
+
+def _stance_result(stance: str) -> list:
+    return [
+        {"id": "sentence", "from_name": "stance", "to_name": "text", "type": "choices", "value": {"choices": [stance]}}
+    ]
+
+
+def _timestamp(value: str | None) -> datetime | None:
+    return datetime.fromisoformat(value) if value else None
+
+
+@labelstudio
+def test_pull_returns_every_annotation_of_two_users_field_by_field(
+    label_studio_env, project_title, seeds, tmp_path, capsys
+):
+    assert annotate(capsys, seeds, project_title)[0] == 0
+    client = connect(label_studio_env.url, label_studio_env.token)
+    tasks = {t["text"]: t for t in project_tasks(label_studio_env, project_title)}
+    first, second = _users(client, "first", "second")
+    russia, envoy, rebels, assad = (tasks[text] for text in (TALKS[0][1], TALKS[1][1], TALKS[2][1], TALKS[4][1]))
+
+    created = [
+        (first, russia, "FAVOR", [("r1", "Russia", "GOVERNMENT", "russia", "FAVOR")]),
+        (
+            second,
+            russia,
+            "NONE",
+            [("r1", "Russia", "GOVERNMENT", "russia", "AGAINST"), ("r2", "Geneva", "INTERNATIONAL", None, "NONE")],
+        ),
+        (first, envoy, "FAVOR", [("e", "UN envoy", "INTERNATIONAL", "un", "FAVOR")]),
+    ]
+    expected = []
+    for user, task, stance, spans in created:
+        result = _stance_result(stance) + [
+            part
+            for region, mention, kind, actor_id, span_stance in spans
+            for part in _span_result(region, task["text"], mention, kind, actor_id, span_stance)
+        ]
+        made = client.annotations.create(id=task["id"], result=result, completed_by=user.id)
+        expected.append(
+            (
+                made,
+                Annotation(
+                    segment_id=task["segment_id"],
+                    article_id="talks",
+                    text=task["text"],
+                    target=TARGET,
+                    annotator=user.email,
+                    stance=Stance(stance),
+                    actors=tuple(
+                        ActorSpan(
+                            start=task["text"].index(mention),
+                            end=task["text"].index(mention) + len(mention),
+                            text=mention,
+                            type=ActorType(kind),
+                            actor_id=actor_id,
+                            stance=Stance(span_stance),
+                        )
+                        for _, mention, kind, actor_id, span_stance in spans
+                    ),
+                ),
+            )
+        )
+    client.annotations.create(id=rebels["id"], result=[], completed_by=second.id, was_cancelled=True)
+    httpx.post(
+        f"{label_studio_env.url}/api/tasks/{assad['id']}/drafts",
+        headers={"Authorization": f"Token {label_studio_env.token}"},
+        json={"result": _stance_result("AGAINST"), "lead_time": 1.0},
+    ).raise_for_status()
+
+    store = tmp_path / "store"
+    code, out, err = run(capsys, "pull", "--project", project_title, "--store", store)
+    assert code == 0, err
+    assert f"{first.email}: 2 completed, 0 skipped/cancelled" in out
+    assert f"{second.email}: 1 completed, 1 skipped/cancelled" in out
+    assert "1 draft(s) not exported" in out
+    pulled = {(a.segment_id, a.annotator): a for a in read_annotations(store / "annotations.jsonl")}
+    assert len(pulled) == len(expected) == 3
+    for made, want in expected:
+        got = pulled[(want.segment_id, want.annotator)]
+        assert dataclasses.replace(got, created_at=None, updated_at=None) == want
+        assert _timestamp(got.created_at) == made.created_at and _timestamp(got.updated_at) == made.updated_at
+
+    # Pulling again with nothing new changes no byte.
+    before = (store / "annotations.jsonl").read_bytes()
+    code, out, _ = run(capsys, "pull", "--project", project_title, "--store", store)
+    assert code == 0 and out.rstrip().endswith("unchanged")
+    assert (store / "annotations.jsonl").read_bytes() == before
+
+
+@labelstudio
+@pytest.mark.parametrize(
+    ("result", "problem"),
+    [
+        # "Russia" at 0..6 of "The UN envoy welcomed the ceasefire." is "The UN"
+        (
+            _stance_result("FAVOR")
+            + [
+                {
+                    "id": "x",
+                    "from_name": "actor",
+                    "to_name": "text",
+                    "type": "labels",
+                    "value": {"start": 0, "end": 6, "text": "Russia", "labels": ["GOVERNMENT"]},
+                },
+                {
+                    "id": "x",
+                    "from_name": "actor_stance",
+                    "to_name": "text",
+                    "type": "choices",
+                    "value": {"start": 0, "end": 6, "choices": ["NONE"]},
+                },
+            ],
+            "does not match the segment at 0..6",
+        ),
+        ([], "needs exactly one sentence stance"),
+    ],
+    ids=["offsets", "no-stance"],
+)
+def test_pull_rejects_an_invalid_annotation_and_writes_nothing(
+    label_studio_env, project_title, seeds, tmp_path, capsys, result, problem
+):
+    assert annotate(capsys, seeds, project_title)[0] == 0
+    client = connect(label_studio_env.url, label_studio_env.token)
+    tasks = {t["text"]: t for t in project_tasks(label_studio_env, project_title)}
+    (user,) = _users(client, "careless")
+    client.annotations.create(id=tasks[TALKS[0][1]]["id"], result=_stance_result("NONE"), completed_by=user.id)
+    store = tmp_path / "store"
+    assert run(capsys, "pull", "--project", project_title, "--store", store)[0] == 0
+    before = (store / "annotations.jsonl").read_bytes()
+
+    bad_task = tasks[TALKS[1][1]]["id"]
+    client.annotations.create(id=bad_task, result=result, completed_by=user.id)
+    code, _, err = run(capsys, "pull", "--project", project_title, "--store", store)
+    assert code == 1
+    (message,) = [line for line in err.splitlines() if line.startswith("stance-corpus:")]  # progress bars aside
+    assert message.startswith(f"stance-corpus: error: task {bad_task} ") and problem in message
+    assert message.endswith("nothing was written")
+    assert (store / "annotations.jsonl").read_bytes() == before
+
+
+def test_server_down_is_a_clear_error(monkeypatch, tmp_path, capsys):
+    url = f"http://127.0.0.1:{free_port()}"
+    monkeypatch.setenv(URL_ENV, url)
+    monkeypatch.setenv(TOKEN_ENV, "some-token")
+    code, _, err = run(capsys, "pull", "--store", tmp_path)
+    assert code == 1 and err.strip().splitlines()[-1] == (
+        f"stance-corpus: error: Label Studio at {url} is not answering (is the server running? check {URL_ENV})"
+    )
+
+
+@labelstudio
+def test_wrong_token_is_a_clear_error(label_studio, monkeypatch, tmp_path, capsys):
+    monkeypatch.setenv(URL_ENV, label_studio.url)
+    monkeypatch.setenv(TOKEN_ENV, "not-the-token")
+    code, _, err = run(capsys, "pull", "--store", tmp_path)
+    assert code == 1 and err.strip().splitlines()[-1] == (
+        f"stance-corpus: error: Label Studio at {label_studio.url} refused the API token (401): check {TOKEN_ENV}"
+    )
+
+
+def test_agreement_and_adjudication_on_a_hand_computed_case(tmp_path, capsys):
+    store = shutil.copytree(Path(__file__).parent / "data" / "test_labeling_agreement", tmp_path / "store")
+    report = tmp_path / "agreement.json"
+    code, out, err = run(
+        capsys, "agreement", "--store", store, "--json", report, "--adjudicate", "--adjudicator", "c@example.com"
+    )
+    assert code == 0, err
+    figures = json.loads(report.read_text(encoding="utf-8"))
+    stance = figures["sentence_stance"]
+    assert stance["annotators"] == ["a@example.com", "b@example.com"]  # the adjudicator is not counted
+    (pair,) = stance["pairs"]
+    # a: F F A N, b: F A A N on a-s1..a-s4. Observed 3/4; chance (2*1 + 1*2 + 1*1)/16 = 5/16.
+    assert pair["segments"] == 4 and pair["percent_agreement"] == 75.0
+    assert pair["cohen_kappa"] == pytest.approx((0.75 - 5 / 16) / (1 - 5 / 16), abs=1e-4)
+    # Fleiss: mean item agreement 3/4; category shares 3/8, 3/8, 2/8 -> chance 22/64.
+    assert stance["fleiss_kappa"] == {"segments": 4, "value": pytest.approx((0.75 - 22 / 64) / (1 - 22 / 64), abs=1e-4)}
+    # Krippendorff (a-s5 has one rating: not pairable): observed disagreement 2/8, expected 42/56.
+    assert stance["krippendorff_alpha"]["value"] == pytest.approx(1 - (2 / 8) / (42 / 56), abs=1e-4)
+
+    (spans,) = figures["actor_spans"]["pairs"]
+    # a: Russia, UN, Assad; b: Russia, "the UN", Assad. Exact: Russia + Assad; overlap: all three.
+    assert spans["exact"] == {"matches": 2, "precision": 0.6667, "recall": 0.6667, "f1": 0.6667}
+    assert spans["overlap"] == {"matches": 3, "precision": 1.0, "recall": 1.0, "f1": 1.0}
+    # Matched span stances: Russia F/F, Assad A/F -> 50 %, kappa (0.5 - 0.5) / (1 - 0.5) = 0.
+    assert spans["matched_span_stance"] == {"spans": 2, "percent_agreement": 50.0, "cohen_kappa": 0.0}
+    assert spans["matched_span_actor_id"] == {"spans": 2, "percent_agreement": 100.0}
+
+    gold = {a.segment_id: a for a in read_annotations(store / "gold.jsonl")}
+    assert sorted(gold) == ["a-s2", "a-s3", "a-s4", "a-s5"]  # a-s1: "UN" and "the UN" each marked by 1 of 2
+    assert {a.annotator for a in gold.values()} == {"gold"}
+    assert gold["a-s2"].stance == Stance.AGAINST and gold["a-s2"].actors[0].stance == Stance.AGAINST  # c's labels
+    assert gold["a-s3"].stance == Stance.AGAINST
+    assert (gold["a-s3"].created_at, gold["a-s3"].updated_at) == ("2026-01-01T10:00:00Z", "2026-01-03T10:00:00Z")
+    assert gold["a-s4"].stance == Stance.NONE and gold["a-s5"].stance == Stance.NONE
+    (tie,) = figures["adjudication"]["ties"]
+    assert tie["segment_id"] == "a-s1" and "'UN' 15..17 INTERNATIONAL marked by 1 of 2" in tie["problem"]
+    assert "tie: segment a-s1" in out and "0.636" in out
+
+
+@labelstudio
+@pytest.mark.slow
+def test_embedded_server_serves_annotate_and_is_reused_by_pull(tmp_path, seeds):
+    """Without LABEL_STUDIO_URL: annotate starts a local server and keeps it up; pull uses it; Ctrl-C stops it."""
+    env = {k: v for k, v in os.environ.items() if k not in (URL_ENV, TOKEN_ENV)} | {"PYTHONUNBUFFERED": "1"}
+    data_dir = tmp_path / "label-studio"
+    command = [sys.executable, "-m", "stance_corpus.cli"]
+    common = ["--project", "embedded", "--data-dir", str(data_dir)]
+    annotate = subprocess.Popen(
+        [*command, "annotate", str(seeds), "--actors", str(ACTORS), "--guidelines", str(DATA / "card.md"), *common],
+        stdout=subprocess.PIPE,
+        stderr=(tmp_path / "annotate.err").open("w"),
+        text=True,
+        env=env,
+        cwd=tmp_path,
+    )
+    try:
+        lines = []
+        while not (lines and "press Ctrl-C" in lines[-1]):
+            line = annotate.stdout.readline()
+            assert line, f"annotate ended early: {lines} {(tmp_path / 'annotate.err').read_text()}"
+            lines.append(line)
+        credentials = json.loads((data_dir / "credentials.json").read_text())
+        assert (data_dir / "credentials.json").stat().st_mode & 0o777 == 0o600
+        assert credentials["token"] in lines[0] and credentials["password"] in lines[0]  # printed once
+        assert "5 created" in "".join(lines)
+        url = json.loads((data_dir / "running.json").read_text())["url"]
+
+        pull = subprocess.run(
+            [*command, "pull", *common, "--store", str(tmp_path / "store")],
+            check=False,
+            capture_output=True,
+            text=True,
+            env=env,
+            cwd=tmp_path,
+            timeout=120,
+        )
+        assert pull.returncode == 0, pull.stderr
+        assert "5 task(s) in project 'embedded'" in pull.stdout and credentials["token"] not in pull.stdout
+    finally:
+        annotate.send_signal(signal.SIGINT)
+        annotate.wait(timeout=60)
+    assert annotate.returncode == 0
+    assert not (data_dir / "running.json").exists()
+    with pytest.raises(httpx.HTTPError):
+        httpx.get(f"{url}/health", timeout=5)
