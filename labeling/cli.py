@@ -210,28 +210,29 @@ def _show(value: object) -> str:
 
 def format_agreement(figures: dict) -> str:
     stance, spans = figures["sentence_stance"], figures["actor_spans"]
+    width = max([len(" / ".join(pair["annotators"])) for pair in stance["pairs"] + spans["pairs"]] + [4])
     lines = [
         (
             f"Sentence stance: {stance['segments']} segment(s), {stance['segments_with_two_or_more']} with 2+ "
             f"annotators; annotators: {', '.join(stance['annotators'])}"
         ),
-        f"  {'pair':<50} {'segments':>8} {'agree %':>8} {'kappa':>7}",
+        f"  {'pair':<{width}} {'segments':>8} {'agree %':>8} {'kappa':>7}",
     ]
     for pair in stance["pairs"]:
         lines.append(
-            f"  {' / '.join(pair['annotators']):<50} {pair['segments']:>8} {_show(pair['percent_agreement']):>8} "
+            f"  {' / '.join(pair['annotators']):<{width}} {pair['segments']:>8} {_show(pair['percent_agreement']):>8} "
             f"{_show(pair['cohen_kappa']):>7}"
         )
     lines.append(f"  Fleiss' kappa: {_show(stance['fleiss_kappa']['value'])} ({stance['fleiss_kappa']['segments']} segment(s) rated by all)")
     lines.append(f"  Krippendorff's alpha (nominal): {_show(stance['krippendorff_alpha']['value'])}")
     lines.append("Actor spans (first annotator of a pair as reference):")
     lines.append(
-        f"  {'pair':<50} {'exact P':>7} {'R':>6} {'F1':>6} {'ovl P':>6} {'R':>6} {'F1':>6} {'stance %':>8} {'kappa':>6} {'id %':>6}"
+        f"  {'pair':<{width}} {'exact P':>7} {'R':>6} {'F1':>6} {'ovl P':>6} {'R':>6} {'F1':>6} {'stance %':>8} {'kappa':>6} {'id %':>6}"
     )
     for pair in spans["pairs"]:
         exact, overlap, stance_match = pair["exact"], pair["overlap"], pair["matched_span_stance"]
         lines.append(
-            f"  {' / '.join(pair['annotators']):<50} {_show(exact['precision']):>7} {_show(exact['recall']):>6} "
+            f"  {' / '.join(pair['annotators']):<{width}} {_show(exact['precision']):>7} {_show(exact['recall']):>6} "
             f"{_show(exact['f1']):>6} {_show(overlap['precision']):>6} {_show(overlap['recall']):>6} "
             f"{_show(overlap['f1']):>6} {_show(stance_match['percent_agreement']):>8} "
             f"{_show(stance_match['cohen_kappa']):>6} {_show(pair['matched_span_actor_id']['percent_agreement']):>6}"
