@@ -20,7 +20,7 @@ $(VENV)/.installed-test: pyproject.toml | $(BIN)/python
 dataset: $(VENV)/.installed
 	$(BIN)/stance-corpus segment seeds --summary
 	$(BIN)/stance-corpus release
-	$(BIN)/stance-corpus baseline  # prints where the report is: reports/<version>/report.md
+	$(BIN)/stance-corpus baseline
 
 test: $(VENV)/.installed-test
 	scripts/install-system-deps.sh

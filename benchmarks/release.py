@@ -4,7 +4,8 @@ the same rows measured in the same run, and `load_dataset` of the result.
 The corpus is the seed articles replicated with fresh ids (and a numbered headline, so no two texts are equal),
 a gold label for every heading and body sentence and two annotators' labels each (one agrees with gold, one says
 NONE), with actor spans on the names of a short list found in the text. Goals (issue 5): build <= 1.5x the bare
-write and <= 30 s; load_dataset <= 5 s.
+write and <= 30 s; load_dataset <= 5 s. The build is also timed in one process (workers=1), to show what segmenting
+in parallel gains on this machine; the load average is printed because other work on the machine slows every figure.
 
     .venv/bin/python benchmarks/release.py [--sentences 100000]
 """
@@ -26,7 +27,7 @@ import datasets  # noqa: E402
 
 from corpus import load_articles, segment_article  # noqa: E402
 from corpus.release import FEATURES, build_tables  # noqa: E402
-from corpus.release_files import build_release, write_tables  # noqa: E402
+from corpus.release_files import build_release, first_difference, tokenize_articles, write_tables  # noqa: E402
 from corpus.schema import (  # noqa: E402
     ANNOTATED_KINDS,
     GOLD_ANNOTATOR,
@@ -97,15 +98,23 @@ def main() -> None:
         root = Path(scratch)
         articles = make_project(root, args.sentences)
 
+        load_before = os.getloadavg()[0]
         started = time.perf_counter()
         folder, _ = build_release(root, "9.9.9", root / "release")
         build_seconds = time.perf_counter() - started
+        started = time.perf_counter()
+        one_process, _ = build_release(root, "9.9.9", root / "release-one-process", workers=1)
+        one_process_seconds = time.perf_counter() - started
+        difference = first_difference(folder, one_process)
 
         # The same rows, built outside the clock, for the two writers.
         seeds = load_articles(root / "seeds")
-        segments = [s for a in seeds for s in segment_article(a)]
+        tokenized = tokenize_articles(seeds)
+        segments = [segment for segment, _ in tokenized]
+        tokens = {segment.id: spans for segment, spans in tokenized}
         gold = read_annotations(root / "annotations" / "gold.jsonl")
-        tables = build_tables(seeds, segments, gold, read_annotations(root / "annotations" / "annotations.jsonl"))
+        raw = read_annotations(root / "annotations" / "annotations.jsonl")
+        tables = build_tables(seeds, segments, tokens, gold, raw)
         started = time.perf_counter()
         for config, splits in tables.items():
             for split, rows in splits.items():
@@ -125,7 +134,10 @@ def main() -> None:
         rows = sum(len(r) for splits in tables.values() for r in splits.values())
         sentences = sum(loaded.num_rows.values())
         print(f"corpus: {articles} articles, {sentences} sentences, {rows} rows in {len(tables)} configs")
-        print(f"release build (seeds + store -> release folder):     {build_seconds:7.2f} s")
+        print(f"machine: {os.cpu_count()} CPUs, load average {load_before:.2f} before, {os.getloadavg()[0]:.2f} after")
+        print(f"release build (seeds + store -> release folder):     {build_seconds:7.2f} s (the CLI path)")
+        print(f"  the same build in one process (workers=1):         {one_process_seconds:7.2f} s "
+              f"({'identical files' if difference is None else f'DIFFERENT: {difference}'})")
         print(f"bare Dataset.from_list(...).to_parquet(...), same rows: {bare_seconds:7.2f} s")
         print(f"  ratio build / bare write: {build_seconds / bare_seconds:.2f}x (goal <= 1.5x; build goal <= 30 s)")
         print(f"release writer alone (write_tables), same rows:     {write_seconds:7.2f} s")

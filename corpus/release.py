@@ -18,7 +18,6 @@ from collections import Counter, defaultdict
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 
 import krippendorff
-import syntok.tokenizer
 from datasets import ClassLabel, Features, List, Value
 
 from corpus.schema import (
@@ -32,6 +31,7 @@ from corpus.schema import (
     Segment,
     SegmentKind,
 )
+from corpus.segment import TokenSpans
 
 # A sentence's split depends only on its article's id, so nothing ever moves between releases and no article
 # contributes sentences to two splits. (split, exclusive upper bound of its sha256 bucket 0..99)
@@ -39,6 +39,8 @@ SPLIT_BUCKETS: tuple[tuple[str, int], ...] = (("train", 80), ("validation", 90),
 SPLITS: tuple[str, ...] = tuple(name for name, _ in SPLIT_BUCKETS)
 
 BIO_TAGS: tuple[str, ...] = ("O", *(f"{prefix}-{label}" for label in ACTOR_TYPE_LABELS for prefix in ("B", "I")))
+# The B- tag of each actor type; its I- tag is the next one.
+_BEGIN_TAG = {label: BIO_TAGS.index(f"B-{label}") for label in ACTOR_TYPE_LABELS}
 
 _STANCE = ClassLabel(names=list(STANCE_LABELS))
 _ACTOR_TYPE = ClassLabel(names=list(ACTOR_TYPE_LABELS))
@@ -147,9 +149,6 @@ COMPARED_LABELS: dict[str, tuple[str, ...]] = {
 Tables = dict[str, dict[str, list[dict]]]
 """config -> split -> rows; only non-empty configs and splits, in SPLITS order."""
 
-# Keep "don't" as do + n't and hyphens as tokens: every token is a slice of the sentence text.
-_TOKENIZER = syntok.tokenizer.Tokenizer(emit_hyphen_or_underscore_sep=True, replace_not_contraction=False)
-
 
 def split_of(article_id: str) -> str:
     bucket = int.from_bytes(hashlib.sha256(article_id.encode("utf-8")).digest()[:8], "big") % 100
@@ -179,9 +178,17 @@ def store_problem(annotation: Annotation, segments: Mapping[str, Segment], store
 
 
 def build_tables(
-    articles: Sequence[Article], segments: Sequence[Segment], gold: Iterable[Annotation], raw: Sequence[Annotation]
+    articles: Sequence[Article],
+    segments: Sequence[Segment],
+    tokens: Mapping[str, TokenSpans],
+    gold: Iterable[Annotation],
+    raw: Sequence[Annotation],
 ) -> Tables:
-    """Every config's rows, split by article; the store records must have passed `store_problem`."""
+    """Every config's rows, split by article; the store records must have passed `store_problem`.
+
+    `tokens`: segment id -> its word tokens, as `corpus.segment.tokenized_segments` gives them (at least for every
+    gold segment).
+    """
     gold_by_segment = {annotation.segment_id: annotation for annotation in gold}
     raw_by_segment: dict[str, list[Annotation]] = defaultdict(list)
     for annotation in raw:
@@ -203,7 +210,7 @@ def build_tables(
             sentence = sentence_row(segment, annotation, context, raw_by_segment[segment.id])
             rows["sentences"].append(sentence)
             rows["actors"].extend(actor_rows(sentence))
-            rows["actor_tags"].append(actor_tag_row(segment, annotation.actors))
+            rows["actor_tags"].append(actor_tag_row(segment, tokens[segment.id], annotation.actors))
         for segment in article_segments:
             rows["raw_annotations"].extend(raw_annotation_row(a) for a in raw_by_segment[segment.id])
     return _without_empty(tables)
@@ -269,20 +276,19 @@ def actor_rows(sentence: dict) -> Iterator[dict]:
         }
 
 
-def actor_tag_row(segment: Segment, spans: Sequence[ActorSpan]) -> dict:
+def actor_tag_row(segment: Segment, tokens: TokenSpans, spans: Sequence[ActorSpan]) -> dict:
     """Tokens and BIO tags; a token inside two overlapping spans keeps the tag of the earlier span."""
-    tokens = list(_TOKENIZER.tokenize(segment.text))
     tags = [0] * len(tokens)
     for span in spans:
         covered = [
             position
-            for position, token in enumerate(tokens)
-            if token.offset < span.end and token.offset + len(token.value) > span.start and tags[position] == 0
+            for position, (start, end) in enumerate(tokens)
+            if start < span.end and end > span.start and tags[position] == 0
         ]
-        begin = BIO_TAGS.index(f"B-{span.type.value}")
+        begin = _BEGIN_TAG[span.type]
         for position in covered:
             tags[position] = begin if position == covered[0] else begin + 1
-    return {"id": segment.id, "tokens": [token.value for token in tokens], "ner_tags": tags}
+    return {"id": segment.id, "tokens": [segment.text[start:end] for start, end in tokens], "ner_tags": tags}
 
 
 def article_row(article: Article, segments: Sequence[Segment]) -> dict:

@@ -15,6 +15,7 @@ import pytest
 
 from corpus import load_articles, segment_article
 from corpus.articles import CATALOGUE_NAME
+from corpus.segment import tokenized_segments, word_token_spans
 from stance_corpus.cli import main
 
 REPO = Path(__file__).resolve().parents[1]
@@ -149,3 +150,15 @@ def test_paragraph_kinds(tmp_path, segment_records, paragraph, kind):
     assert [(r["kind"], r["text"]) for r in records] == [
         ("headline", "A headline"), (kind, paragraph), ("body", "A closing sentence of the body.")
     ]
+
+
+def test_reused_segmenter_tokens_equal_tokenizing_each_segment_alone():
+    # The release's BIO tags reuse syntok's tokens from sentence splitting; they must be the tokens of the segment.
+    tricky = "Talks ended.Next round: “we won’t stop,” he said — pro-regime forces didn't.\n\nU.N. envoy (de Mistura) spoke."
+    articles = [*load_articles(REPO / "seeds"), dataclasses.replace(load_articles(REPO / "seeds")[0], text=tricky)]
+    for article in articles:
+        pairs = list(tokenized_segments(article))
+        assert [segment for segment, _ in pairs] == list(segment_article(article))
+        for segment, tokens in pairs:
+            assert tokens == word_token_spans(segment.text), segment.text
+            assert all(segment.text[start:end].strip() == segment.text[start:end] != "" for start, end in tokens)
