@@ -19,27 +19,13 @@ from corpus.files import write_text_atomic
 from corpus.jsonl import to_plain
 from corpus.schema import SEED_TARGET
 from corpus.store import ANNOTATIONS_FILE, GOLD_FILE, STORE_DIR, merge_annotations, read_annotations, write_annotations
-from labeling.agreement import actor_span_agreement, adjudicate, sentence_stance_agreement
 from labeling.predictions import read_predictions
-from labeling.pull import annotations_from_export, export_snapshot
-from labeling.push import (
-    SEQUENTIAL_SAMPLING,
-    UNCERTAINTY_SAMPLING,
-    ensure_project,
-    find_project,
-    guidelines_html,
-    push_tasks,
-)
-from labeling.server import DATABASE_ENV, EMBEDDED_DATA_DIR, open_label_studio
+from labeling.settings import DATABASE_ENV, EMBEDDED_DATA_DIR
 from labeling.tasks import build_tasks
 
 DEFAULT_PROJECT = "stance-corpus"
 DATASET_CARD = Path("DATASET_CARD.md")
 DEFAULT_ANNOTATORS_PER_TASK = 2
-SAMPLING_MEANING = {
-    SEQUENTIAL_SAMPLING: "reading order",
-    UNCERTAINTY_SAMPLING: "the model's least confident sentences first",
-}
 
 
 def add_commands(subparsers: argparse._SubParsersAction) -> None:
@@ -106,7 +92,11 @@ def _add_connection_arguments(parser: argparse.ArgumentParser) -> None:
     )
 
 
+# The Label Studio SDK and the statistics libraries take seconds to import: only the commands that use them do.
 def run_annotate(args: argparse.Namespace) -> None:
+    from labeling.push import SAMPLING_ORDER, SEQUENTIAL_SAMPLING, ensure_project, guidelines_html, push_tasks
+    from labeling.server import open_label_studio
+
     if args.annotators_per_task < 1:
         raise InputError("--annotators-per-task", "must be 1 or more")
     tasks = list(build_tasks(iter_articles(args.paths), args.target))
@@ -145,7 +135,7 @@ def run_annotate(args: argparse.Namespace) -> None:
                 f"{report.stance.annotated} left alone (already annotated)"
             )
         sampling = report.stance.sampling if report.stance is not None else SEQUENTIAL_SAMPLING
-        print(f"task order: {sampling} ({SAMPLING_MEANING[sampling]})")
+        print(f"task order: {sampling} ({SAMPLING_ORDER[sampling]})")
         if server is not None:
             print(f"Label Studio is running at {server.url} (user {server.username}); press Ctrl-C to stop it")
             try:
@@ -155,6 +145,10 @@ def run_annotate(args: argparse.Namespace) -> None:
 
 
 def run_pull(args: argparse.Namespace) -> None:
+    from labeling.pull import annotations_from_export, export_snapshot
+    from labeling.push import find_project
+    from labeling.server import open_label_studio
+
     with open_label_studio(args.data_dir, database=args.database) as (client, url, _):
         project = find_project(client, args.project)
         if project is None:
@@ -178,6 +172,8 @@ def run_pull(args: argparse.Namespace) -> None:
 
 
 def run_agreement(args: argparse.Namespace) -> None:
+    from labeling.agreement import actor_span_agreement, adjudicate, sentence_stance_agreement
+
     annotations = read_annotations(args.store / ANNOTATIONS_FILE)
     if not annotations:
         raise InputError(args.store / ANNOTATIONS_FILE, "no annotations: run `stance-corpus pull` first")

@@ -29,31 +29,24 @@ from label_studio_sdk.core.api_error import ApiError
 
 from corpus.errors import LabelStudioError
 from corpus.files import write_text_atomic
-
-EMBEDDED_DATA_DIR = Path(".label-studio")
-CREDENTIALS_FILE = "credentials.json"
-RUNNING_FILE = "running.json"
-LOG_FILE = "label-studio.log"
-DEFAULT_USERNAME = "admin@stance-corpus.local"
-URL_ENV = "LABEL_STUDIO_URL"
-TOKEN_ENV = "LABEL_STUDIO_API_KEY"
+from labeling.settings import (
+    CREDENTIALS_FILE,
+    DATABASE_ENV,
+    DEFAULT_USERNAME,
+    EMBEDDED_DATA_DIR,
+    LOG_FILE,
+    POSTGRESQL_DJANGO_DB,
+    RUNNING_FILE,
+    SERVER_ENV,
+    TOKEN_ENV,
+    URL_ENV,
+)
 
 START_TIMEOUT_SECONDS = 300.0  # cold start runs the migrations: ~25 s idle, minutes on a busy machine
 # The SDK retries connection errors and 5xx/429 answers with exponential backoff (1 s, 2 s, 4 s, ...).
 CLIENT_RETRIES = 4
 CLIENT_TIMEOUT_SECONDS = 120.0
 
-# No outbound calls, no open signup, and the planted legacy token accepted (NOTES.md, "Label Studio server").
-SERVER_ENV = {
-    "LABEL_STUDIO_ENABLE_LEGACY_API_TOKEN": "true",
-    "LABEL_STUDIO_DISABLE_SIGNUP_WITHOUT_LINK": "true",
-    "LATEST_VERSION_CHECK": "false",
-    "COLLECT_ANALYTICS": "false",
-}
-# `--database`, in Label Studio's own variable; PostgreSQL is then reached through POSTGRE_HOST, POSTGRE_PORT,
-# POSTGRE_NAME, POSTGRE_USER and POSTGRE_PASSWORD from the environment (README, "Team setup: PostgreSQL").
-DATABASE_ENV = {"sqlite": {"DJANGO_DB": "sqlite"}, "postgresql": {"DJANGO_DB": "default"}}
-POSTGRESQL_DJANGO_DB = ("default", "postgresql")
 
 
 @dataclass

@@ -1,0 +1,184 @@
+"""An annotator's session in the real Label Studio web UI (Debian's Chromium), then `stance-corpus pull`.
+
+The annotator joins through the organisation's invite link, logs in, opens the first task of the project, reads
+the guidelines, headline, target and neighbouring sentences, marks an actor by dragging the mouse over part of two
+words (word granularity makes it whole words), types it and its stance with hotkeys, gives the sentence stance and
+submits. The pulled record must be exactly what the browser did.
+"""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+from xml.etree import ElementTree
+
+import httpx
+import pytest
+from playwright.sync_api import BrowserContext, Page, expect
+
+from corpus.schema import ActorSpan, ActorType, Annotation, Stance
+from corpus.store import read_annotations
+from labeling.push import label_config
+from labeling.server import connect
+from stance_corpus.cli import main
+
+DATA = Path(__file__).parent / "data" / "test_browser"
+TARGET = "the Geneva talks"
+HEADLINE = "Geneva talks resume"
+# The body segments of data/test_browser/seeds/geneva.txt, read off the file by hand.
+FIRST = "Russia said on Monday that the opposition delegation would stay in Geneva."
+SECOND = "The UN envoy welcomed the ceasefire."
+THIRD = "Rebel groups rejected it."
+GUIDELINES = "Mark the stance of each sentence toward the target, then every actor who takes a position."
+ANNOTATOR_PASSWORD = "annotator-password-1"
+
+
+def test_every_label_and_choice_has_its_own_hotkey():
+    config = ElementTree.fromstring(label_config())
+    options = [
+        (element.tag, element.get("value"), element.get("hotkey"))
+        for element in config.iter()
+        if element.tag in ("Label", "Choice")
+    ]
+    assert len(options) == 12
+    assert [option for option in options if not option[2]] == []
+    hotkeys = [hotkey for _, _, hotkey in options]
+    assert len(set(hotkeys)) == len(hotkeys), hotkeys
+
+
+def test_every_text_selects_whole_words():
+    assert {text.get("name"): text.get("granularity") for text in ElementTree.fromstring(label_config()).iter("Text")} == {
+        "previous": "word", "text": "word", "next": "word",
+    }
+
+
+def invite_annotator(url: str, token: str, email: str, password: str) -> None:
+    """Sign up through the organisation's invite link, as a new annotator does (signup is closed without it)."""
+    invite = connect(url, token).organizations.invites.get_invite_link().invite_url
+    with httpx.Client(base_url=url) as browserless:
+        browserless.get(invite).raise_for_status()
+        response = browserless.post(
+            invite,
+            data={"email": email, "password": password, "csrfmiddlewaretoken": browserless.cookies["csrftoken"]},
+            headers={"Referer": f"{url}{invite}"},
+        )
+    assert response.status_code == 302, f"signup of {email} refused: {response.status_code} {response.text[:300]}"
+
+
+def drag_over(page: Page, line: str, first_word: str, last_word: str) -> None:
+    """Press the mouse inside the second letter of first_word and release inside the last-but-one of last_word."""
+    element = page.locator(".lsf-richtext__line", has_text=line).first
+    # The line is split into several text nodes around the regions already highlighted in it.
+    points = element.evaluate(
+        """(line, [first, last]) => {
+            const walker = document.createTreeWalker(line, NodeFilter.SHOW_TEXT);
+            const nodes = [];
+            while (walker.nextNode()) nodes.push(walker.currentNode);
+            const text = nodes.map((node) => node.textContent).join("");
+            const centre = (offset) => {
+                let node = nodes[0];
+                for (node of nodes) {
+                    if (offset < node.textContent.length) break;
+                    offset -= node.textContent.length;
+                }
+                const range = document.createRange();
+                range.setStart(node, offset);
+                range.setEnd(node, offset + 1);
+                const box = range.getBoundingClientRect();
+                return [box.x + box.width / 2, box.y + box.height / 2];
+            };
+            return [centre(text.indexOf(first) + 1), centre(text.indexOf(last) + last.length - 2)];
+        }""",
+        [first_word, last_word],
+    )
+    (x1, y1), (x2, y2) = points
+    page.mouse.move(x1, y1)
+    page.mouse.down()
+    page.mouse.move(x2, y2, steps=10)
+    page.mouse.up()
+
+
+@pytest.mark.browser
+@pytest.mark.labelstudio
+@pytest.mark.slow
+def test_an_annotator_labels_the_first_task_in_the_browser_and_pull_returns_it(
+    label_studio_env, chromium: BrowserContext, artifacts_dir, project_title, tmp_path, capsys
+):
+    server = label_studio_env
+    seeds = shutil.copytree(DATA / "seeds", tmp_path / "seeds")
+    assert main([
+        "annotate", str(seeds), "--project", project_title, "--target", TARGET, "--actors", str(DATA / "actors.jsonl"),
+        "--guidelines", str(DATA / "card.md"), "--annotators-per-task", "1",
+    ]) == 0
+    capsys.readouterr()
+    client = connect(server.url, server.token)
+    (project,) = [p for p in client.projects.list(title=project_title) if p.title == project_title]
+    first_task = min(client.tasks.list(project=project.id, page_size=10), key=lambda task: task.id)
+    email = f"annotator-{project.id}@example.com"
+    invite_annotator(server.url, server.token, email, ANNOTATOR_PASSWORD)
+
+    page = chromium.new_page()
+    page.goto(f"{server.url}/user/login/")
+    page.fill("input[name=email]", email)
+    page.fill("input[name=password]", ANNOTATOR_PASSWORD)
+    page.click("button[type=submit]")
+    page.wait_for_url(f"{server.url}/")
+    page.goto(f"{server.url}/projects/{project.id}/data")
+    page.get_by_role("button", name="Label All Tasks").click()
+
+    # The guidelines open with the first task, and stay one click away.
+    instructions = page.locator(".lsf-modal-ls")
+    expect(instructions).to_contain_text(GUIDELINES, timeout=60_000)
+    page.keyboard.press("Escape")
+    expect(instructions).to_be_hidden()
+    expect(page.get_by_role("button", name="Instructions")).to_be_visible()
+
+    for visible in (f"Target: {TARGET}", HEADLINE, FIRST, SECOND):
+        expect(page.get_by_text(visible, exact=True)).to_be_visible()
+    expect(page.get_by_text(THIRD, exact=True)).to_have_count(0)  # not a neighbour of the first sentence
+    # The gazetteer's pre-annotation is already there; the annotator adds the actor it does not know.
+    regions = page.locator(".lsf-outliner-item")
+    expect(regions).to_have_count(1)
+    expect(regions.first).to_contain_text("Russia")
+
+    page.keyboard.press("2")  # OPPOSITION
+    drag_over(page, FIRST, "opposition", "delegation")
+    expect(regions).to_have_count(2)
+    regions.filter(has_text="opposition delegation").click()
+    page.keyboard.press("Shift+A")  # the selected actor is AGAINST
+    page.keyboard.press("u")  # unselect the region
+    page.keyboard.press("f")  # the sentence is FAVOR
+    screenshot = artifacts_dir / "labeling-screen.png"
+    page.screenshot(path=str(screenshot), full_page=True)
+    with capsys.disabled():  # shown in the test output even when the test passes
+        print(f"\nscreenshot of the labeling screen: {screenshot}")
+    page.get_by_test_id("bottombar-submit-button").click()
+
+    # Submitting opens the next task in reading order, with the first sentence now as context.
+    expect(page.get_by_text(THIRD, exact=True)).to_be_visible(timeout=30_000)
+    for visible in (FIRST, SECOND):
+        expect(page.get_by_text(visible, exact=True)).to_be_visible()
+    page.close()
+
+    store = tmp_path / "store"
+    assert main(["pull", "--project", project_title, "--store", str(store)]) == 0
+    (pulled,) = read_annotations(store / "annotations.jsonl")
+    opposition = FIRST.index("opposition delegation")
+    assert pulled.created_at and pulled.updated_at
+    assert pulled == Annotation(
+        segment_id=first_task.data["segment_id"],
+        article_id="geneva",
+        text=FIRST,
+        target=TARGET,
+        annotator=email,
+        stance=Stance.FAVOR,
+        actors=(
+            ActorSpan(start=0, end=6, text="Russia", type=ActorType.GOVERNMENT, actor_id="russia", stance=Stance.NONE),
+            ActorSpan(
+                start=opposition, end=opposition + len("opposition delegation"), text="opposition delegation",
+                type=ActorType.OPPOSITION, actor_id=None, stance=Stance.AGAINST,
+            ),
+        ),
+        created_at=pulled.created_at,
+        updated_at=pulled.updated_at,
+    )
