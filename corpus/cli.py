@@ -77,10 +77,13 @@ def add_release_commands(subparsers: argparse._SubParsersAction) -> None:
         "publish",
         help="upload a release to the Hugging Face Hub and tag it v<version> (needs HF_TOKEN)",
         description="Upload releases/VERSION (or a release folder) to the Hub dataset repository OWNER/NAME, then "
-        "tag that commit v<version>. The token is read from the HF_TOKEN environment variable.",
+        "tag that commit v<version>. A version already tagged there is refused. A new repository is private "
+        "unless --public: the seed texts carry their publishers' copyright (DATASET_CARD.md, licence section). "
+        "The token is read from the HF_TOKEN environment variable.",
     )
     publish.add_argument("release", metavar="VERSION")
     publish.add_argument("--repo-id", required=True, metavar="OWNER/NAME")
+    publish.add_argument("--public", action="store_true", help="create the repository public (default: private)")
     publish.set_defaults(run=run_publish)
 
 
@@ -114,4 +117,4 @@ def run_release_diff(args: argparse.Namespace) -> None:
 def run_publish(args: argparse.Namespace) -> None:
     from corpus.release_files import publish_release, resolve_release
 
-    print(publish_release(resolve_release(args.release, Path()), args.repo_id))
+    print(publish_release(resolve_release(args.release, Path()), args.repo_id, private=not args.public))
