@@ -29,15 +29,17 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _exit_on_terminate(signum: int, frame: object) -> None:
-    # SIGTERM unwinds like Ctrl-C, so a Label Studio server started by the command is stopped, not orphaned.
+def _interrupt(signum: int, frame: object) -> None:
     raise KeyboardInterrupt
 
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     if threading.current_thread() is threading.main_thread():  # signal handlers can only be set there
-        signal.signal(signal.SIGTERM, _exit_on_terminate)
+        # SIGTERM and SIGINT both unwind like Ctrl-C, so a Label Studio server started by the command is stopped,
+        # not orphaned; SIGINT explicitly, because a shell that starts us in the background makes us ignore it.
+        for signum in (signal.SIGINT, signal.SIGTERM):
+            signal.signal(signum, _interrupt)
     try:
         args.run(args)
     except StanceCorpusError as error:
