@@ -8,8 +8,8 @@ annotated by `--annotators` users (imported with the tasks). Measured in the sam
 - push: `push_tasks` (list the project, reconcile by segment id, import in batches, no pre-annotations) into an
   empty project, then again (nothing to create), against one bare `projects.import_tasks` call of all tasks (which
   duplicates every task when run twice);
-- pull: `export_snapshot` + `annotations_from_export` (snapshot, download, check every annotation) against the
-  synchronous `exports.download_sync` JSON export alone.
+- pull: `export_snapshot` + `annotations_from_export` (snapshot, download, parse task by task, check every
+  annotation) against the synchronous `exports.download_sync` JSON export alone.
 """
 
 from __future__ import annotations

@@ -5,8 +5,9 @@ beside the bare SDK call doing the same in the same run, with the peak memory of
 
 - push: our `push_tasks` (list the project, reconcile by segment id, import in batches; no pre-annotations) into an
   empty project, beside one bare `projects.import_tasks` call of the same tasks into another empty project;
-- pull: our `stance-corpus pull` (export snapshot, download, check every annotation, merge and write the store),
-  beside the bare synchronous JSON export (`exports.download_sync`) parsed with `json.loads`.
+- pull: our `stance-corpus pull` (export snapshot, downloaded to a temporary file and parsed task by task, check
+  every annotation, merge and write the store), beside the bare synchronous JSON export (`exports.download_sync`)
+  parsed with `json.loads`.
 
 Tasks and their two annotators' annotations are benchmarks/labeling.py's (seed segments with numbered ids). Every
 step runs alone in a fresh process, so its peak resident memory (VmHWM) is its own; each step is measured at
