@@ -25,6 +25,8 @@ os.environ.setdefault("HF_DATASETS_OFFLINE", "1")
 
 import datasets  # noqa: E402
 
+datasets.disable_progress_bars()  # the release builds print their own progress; one bar per parquet file is noise
+
 from corpus import load_articles, segment_article  # noqa: E402
 from corpus.release import FEATURES, build_tables  # noqa: E402
 from corpus.release_files import build_release, first_difference, tokenize_articles, write_tables  # noqa: E402
