@@ -48,7 +48,7 @@ def run(capsys: pytest.CaptureFixture, *args: str | Path) -> tuple[int, str, str
     return code, captured.out, captured.err
 
 
-def annotate(capsys, seeds: Path, project: str) -> tuple[int, str, str]:
+def annotate(capsys, seeds: Path, project: str, *extra: str | Path) -> tuple[int, str, str]:
     return run(
         capsys,
         "annotate",
@@ -61,6 +61,7 @@ def annotate(capsys, seeds: Path, project: str) -> tuple[int, str, str]:
         ACTORS,
         "--guidelines",
         DATA / "card.md",
+        *extra,
     )
 
 

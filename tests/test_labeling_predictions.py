@@ -13,13 +13,11 @@ from pathlib import Path
 
 import httpx
 import pytest
+from test_labeling import DATA, TARGET, run
+from test_labeling import annotate as annotate_with_target
 
 from labeling.server import TOKEN_ENV, URL_ENV, connect, free_port
-from stance_corpus.cli import main
 
-DATA = Path(__file__).parent / "data" / "test_labeling"
-ACTORS = DATA / "actors.jsonl"
-TARGET = "the Geneva talks"
 VERSION = "tfidf-logreg@9.9.9"
 # (sentence, label, scores) chosen by hand; the top scores 0.40 < 0.50 < 0.60 < 0.70 < 0.90 are the serving order.
 PREDICTED = [
@@ -45,29 +43,8 @@ ACTOR_SPANS = {
 labelstudio = pytest.mark.labelstudio
 
 
-def run(capsys: pytest.CaptureFixture, *args: str | Path) -> tuple[int, str, str]:
-    code = main([str(arg) for arg in args])
-    captured = capsys.readouterr()
-    return code, captured.out, captured.err
-
-
 def annotate(capsys, seeds: Path, project: str, *extra: str | Path) -> tuple[int, str, str]:
-    return run(
-        capsys,
-        "annotate",
-        seeds,
-        "--project",
-        project,
-        "--target",
-        TARGET,
-        "--actors",
-        ACTORS,
-        "--guidelines",
-        DATA / "card.md",
-        "--annotators-per-task",
-        "1",
-        *extra,
-    )
+    return annotate_with_target(capsys, seeds, project, "--annotators-per-task", "1", *extra)
 
 
 def segment_ids(capsys, seeds: Path) -> dict[str, str]:
