@@ -95,7 +95,6 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sentences", type=int, default=100_000)
     args = parser.parse_args()
-    datasets.disable_progress_bars()
     with tempfile.TemporaryDirectory(prefix="stance-corpus-bench-") as scratch:
         root = Path(scratch)
         articles = make_project(root, args.sentences)

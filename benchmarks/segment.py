@@ -125,14 +125,14 @@ def main(argv: list[str] | None = None) -> None:
         folder.mkdir()
         texts = write_seed_folder(folder, args.articles, random.Random(args.seed))
         chars = sum(map(len, texts))
-        project, syntok = "project: iter_articles + segment_article", "bare syntok.segmenter.analyze (texts in memory)"
-        best = best_times({project: lambda: project_path(folder), syntok: lambda: bare_syntok(texts)})
+        project, bare = "project: iter_articles + segment_article", "bare syntok.segmenter.analyze (texts in memory)"
+        best = best_times({project: lambda: project_path(folder), bare: lambda: bare_syntok(texts)})
 
         print(f"{args.articles} articles, {chars:,} characters, best of {TIMING_RUNS} runs, RNG seed {args.seed}\n")
         print("| path | chars/s | segments/s | seconds |", "|---|--:|--:|--:|", sep="\n")
         for label, (seconds, segments) in best.items():
             print(f"| {label} | {chars / seconds:,.0f} | {segments / seconds:,.0f} | {seconds:.2f} |")
-        print(f"\nratio project / bare syntok (chars/s): {best[syntok][0] / best[project][0]:.2f} (goal >= 0.80)\n")
+        print(f"\nratio project / bare syntok (chars/s): {best[bare][0] / best[project][0]:.2f} (goal >= 0.80)\n")
 
         peaks = {}
         for size in tqdm(args.memory_sizes, desc="peak memory", leave=False):

@@ -13,9 +13,8 @@ import functools
 import re
 from pathlib import Path
 
-import jsonlines
-
 from corpus.errors import InputError
+from corpus.jsonl import read_jsonl
 from corpus.schema import Actor, ActorSpan, ActorType, Stance
 
 REGISTRY_FILE = Path("seeds/actors.jsonl")
@@ -33,25 +32,19 @@ def load_actor_registry(path: Path = REGISTRY_FILE) -> dict[str, Actor]:
     registry: dict[str, Actor] = {}
     line_of: dict[str, int] = {}
     alias_owner: dict[str, tuple[str, int]] = {}
-    with jsonlines.open(path) as reader:
-        try:
-            for line_number, record in enumerate(reader.iter(skip_empty=True), start=1):
-                where = f"{path}:{line_number}"
-                actor = _actor_from_record(record, where)
-                if actor.id in registry:
-                    raise InputError(where, f"duplicate actor id {actor.id!r} (first on line {line_of[actor.id]})")
-                for alias in actor.aliases:
-                    key = _fold_apostrophes(alias)
-                    if key in alias_owner:
-                        owner, owner_line = alias_owner[key]
-                        raise InputError(
-                            where, f"alias {alias!r} already belongs to actor {owner!r} (line {owner_line})"
-                        )
-                    alias_owner[key] = (actor.id, line_number)
-                registry[actor.id] = actor
-                line_of[actor.id] = line_number
-        except jsonlines.InvalidLineError as error:
-            raise InputError(f"{path}:{error.lineno}", "not valid JSON") from None
+    for line_number, record in read_jsonl(path):
+        where = f"{path}:{line_number}"
+        actor = _actor_from_record(record, where)
+        if actor.id in registry:
+            raise InputError(where, f"duplicate actor id {actor.id!r} (first on line {line_of[actor.id]})")
+        for alias in actor.aliases:
+            key = _fold_apostrophes(alias)
+            if key in alias_owner:
+                owner, owner_line = alias_owner[key]
+                raise InputError(where, f"alias {alias!r} already belongs to actor {owner!r} (line {owner_line})")
+            alias_owner[key] = (actor.id, line_number)
+        registry[actor.id] = actor
+        line_of[actor.id] = line_number
     if not registry:
         raise InputError(path, "lists no actor")
     for actor in registry.values():

@@ -129,14 +129,10 @@ def _read_text(path: Path) -> str:
         raise InputError(path, "is empty")
     if b"\x00" in data:
         raise InputError(path, "is a binary file (contains NUL bytes), not UTF-8 text")
-    return _decode(data, path, "utf-8")
-
-
-def _decode(data: bytes, path: Path, encoding: str, first_line: int = 1) -> str:
     try:
-        return data.decode(encoding)
+        return data.decode("utf-8")
     except UnicodeDecodeError as error:
-        line = first_line + data.count(b"\n", 0, error.start)
+        line = 1 + data.count(b"\n", 0, error.start)
         column = error.start - data.rfind(b"\n", 0, error.start)
         raise InputError(
             f"{path}:{line}", f"is not valid UTF-8 (byte {data[error.start]:#04x} at byte {column} of the line)"

@@ -55,7 +55,8 @@ def add_release_commands(subparsers: argparse._SubParsersAction) -> None:
     release = subparsers.add_parser(
         "release",
         help="build a versioned Hugging Face dataset release under releases/ (or compare two: release diff A B)",
-        description="Build releases/<version>/ from seeds/, annotations/ and DATASET_CARD.md of the current folder: "
+        description="Build releases/<version>/ from seeds/, annotations/, DATASET_CARD.md and the version's entry in "
+        "CHANGELOG.md of the current folder: "
         "parquet configs, README.md, SHA256SUMS and a git repository tagged v<version>. An existing version is "
         "never overwritten; rebuilding it only checks that it is byte-identical.",
     )
@@ -104,8 +105,9 @@ def run_release_diff(args: argparse.Namespace) -> None:
     from corpus.release_files import read_release, resolve_release
 
     old, new = resolve_release(args.old, Path()), resolve_release(args.new, Path())
+    report = diff_tables(read_release(old), read_release(new))  # before printing: a bad release prints only its error
     print(f"changes from {old} to {new}")
-    for config, entries in diff_tables(read_release(old), read_release(new)).items():
+    for config, entries in report.items():
         columns = list(entries[0])
         widths = [max(len(column), *(len(str(entry[column])) for entry in entries)) for column in columns]
         print(f"\n{config}")

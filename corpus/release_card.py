@@ -38,7 +38,10 @@ def split_card(text: str, where: str) -> tuple[dict, str]:
     match = _CARD_HEADER.match(text)
     if not match:
         raise ReleaseError(f"{where}: no YAML header between '---' lines at the top")
-    header = yaml.safe_load(match.group(1))
+    try:
+        header = yaml.safe_load(match.group(1))
+    except yaml.YAMLError as error:
+        raise ReleaseError(f"{where}: the YAML header is not valid YAML ({str(error).splitlines()[0]})") from None
     if not isinstance(header, dict) or "version" not in header:
         raise ReleaseError(f"{where}: the YAML header needs a 'version: X.Y.Z' key")
     return header, text[match.end() :]

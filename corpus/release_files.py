@@ -70,6 +70,9 @@ def build_release(
 
 def _build_release(root: Path, version: str | None, out: Path | None, workers: int | None) -> tuple[Path, bool]:
     card_path, changelog_path = root / CARD_FILE, root / CHANGELOG_FILE
+    for path in (card_path, changelog_path):
+        if not path.is_file():
+            raise ReleaseError(f"{path}: missing: run `stance-corpus release` from the repository root")
     header, body = split_card(card_path.read_text(encoding="utf-8"), str(card_path))
     version = check_version(version or str(header["version"]))
     notes = changelog_entry(changelog_path.read_text(encoding="utf-8"), version, str(changelog_path))
@@ -104,6 +107,7 @@ def _build_release(root: Path, version: str | None, out: Path | None, workers: i
                 )
             return out, False
         _commit_and_tag(building, version)
+        building.chmod(0o755)  # mkdtemp made it 0700; a release is as readable as the files in it
         os.rename(building, out)
         return out, True
     finally:
@@ -254,7 +258,10 @@ def checksum_problem(folder: Path) -> str | None:
     sums = folder / CHECKSUMS_FILE
     if not sums.is_file():
         return f"no {CHECKSUMS_FILE}"
-    listed = dict(reversed(line.split("  ", 1)) for line in sums.read_text(encoding="utf-8").splitlines())
+    lines = [line.split("  ", 1) for line in sums.read_text(encoding="utf-8").splitlines()]
+    if any(len(parts) != 2 for parts in lines):
+        return f"{CHECKSUMS_FILE} is not in `sha256sum` format"
+    listed = {name: digest for digest, name in lines}
     for path in release_files(folder):
         if path.relative_to(folder).as_posix() not in listed:
             return f"{path.relative_to(folder).as_posix()} is not listed in {CHECKSUMS_FILE}"

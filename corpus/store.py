@@ -38,6 +38,9 @@ def annotation_from_record(record: object, where: str) -> Annotation:
     for name in ("segment_id", "article_id", "text", "target", "annotator"):
         if not isinstance(record[name], str) or not record[name]:
             raise InputError(where, f"{name!r} must be a non-empty string")
+    for name in ("created_at", "updated_at"):
+        if not isinstance(record.get(name), str | None):
+            raise InputError(where, f"{name!r} must be a timestamp string or null")
     text = record["text"]
     stance = _label(Stance, record["stance"], where, "sentence stance")
     raw_spans = record.get("actors") or []
@@ -61,7 +64,7 @@ def _span(raw: object, text: str, where: str) -> ActorSpan:
     if not isinstance(raw, dict) or set(raw) - _SPAN_FIELDS or not {"start", "end", "text", "type"} <= set(raw):
         raise InputError(where, f"an actor span needs the fields {sorted(_SPAN_FIELDS)}, got {raw!r}")
     start, end = raw["start"], raw["end"]
-    if not (isinstance(start, int) and isinstance(end, int) and 0 <= start < end <= len(text)):
+    if not (type(start) is int and type(end) is int and 0 <= start < end <= len(text)):  # bool is an int too
         raise InputError(where, f"offsets {start}..{end} are outside the segment text (length {len(text)})")
     if text[start:end] != raw["text"]:
         raise InputError(where, f"text {raw['text']!r} does not match the segment at {start}..{end}: {text[start:end]!r}")

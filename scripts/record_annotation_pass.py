@@ -23,6 +23,7 @@ from tqdm import tqdm
 
 from corpus.errors import InputError, StanceCorpusError
 from corpus.jsonl import read_jsonl
+from corpus.schema import Annotation
 from corpus.store import annotation_from_record
 from labeling.cli import DEFAULT_PROJECT
 from labeling.convert import result_from_labels
@@ -45,12 +46,17 @@ def record_pass(labels_path: Path, annotator: str, project_title: str, data_dir:
             for task_id, _ in tasks.values()
             if any(annotation.completed_by == user.id for annotation in client.annotations.list(id=task_id))
         }
-        recorded = already = 0
-        for line_number, labels in tqdm(list(read_jsonl(labels_path)), desc=f"recording {annotator}", unit="task"):
+        # Every line is checked (labels, offsets, task) before the first annotation is sent.
+        checked: dict[int, Annotation] = {}
+        for line_number, labels in read_jsonl(labels_path):
             where = f"{labels_path}:{line_number}"
+            if not isinstance(labels, dict):
+                raise InputError(where, "not a JSON object")
             if labels.get("segment_id") not in tasks:
                 raise InputError(where, f"segment {labels.get('segment_id')!r} has no task in project {project_title!r}")
             task_id, data = tasks[labels["segment_id"]]
+            if task_id in checked:
+                raise InputError(where, f"segment {labels['segment_id']!r} is on an earlier line too")
             record = {
                 **labels,
                 "article_id": data["article_id"],
@@ -58,14 +64,12 @@ def record_pass(labels_path: Path, annotator: str, project_title: str, data_dir:
                 "target": data["target"],
                 "annotator": annotator,
             }
-            annotation = annotation_from_record(record, where)  # checks labels and offsets before anything is sent
-            if task_id in annotated:
-                already += 1
-                continue
+            checked[task_id] = annotation_from_record(record, where)
+        to_record = [(task_id, annotation) for task_id, annotation in checked.items() if task_id not in annotated]
+        for task_id, annotation in tqdm(to_record, desc=f"recording {annotator}", unit="task"):
             result = result_from_labels(annotation.text, annotation.stance, annotation.actors)
             client.annotations.create(id=task_id, result=result, completed_by=user.id)
-            recorded += 1
-    return recorded, already
+    return len(to_record), len(checked) - len(to_record)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -76,6 +80,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--data-dir", type=Path, default=EMBEDDED_DATA_DIR, help="embedded server data directory")
     args = parser.parse_args(argv)
     try:
+        if not args.labels.is_file():
+            raise InputError(args.labels, "no such file")
         recorded, already = record_pass(args.labels, args.annotator, args.project, args.data_dir)
     except StanceCorpusError as error:
         print(f"record_annotation_pass: error: {error}", file=sys.stderr)
