@@ -6,6 +6,8 @@ import argparse
 import sys
 from pathlib import Path
 
+from corpus.actors import REGISTRY_FILE
+
 DEFAULT_TARGET_COLUMN = "target"
 
 
@@ -28,7 +30,7 @@ def add_commands(subparsers: argparse._SubParsersAction) -> None:
     baseline.add_argument(
         "--actor-registry",
         type=Path,
-        default=Path("seeds/actors.jsonl"),
+        default=REGISTRY_FILE,
         metavar="FILE",
         help="the gazetteer's actor registry (default: %(default)s)",
     )

@@ -82,7 +82,7 @@ def _plots(folder: Path, report: dict, data: StanceData) -> list[str]:
 
 def _save(figure, folder: Path, name: str) -> str:
     figure.tight_layout()
-    # A fixed creation date keeps the same report byte-identical from run to run.
+    # Without the "Software" entry (the matplotlib version) the same plots stay byte-identical across installs.
     figure.savefig(folder / name, dpi=120, metadata={"Software": None})
     plt.close(figure)
     return name

@@ -175,11 +175,14 @@ class Tie:
     problem: str
 
 
-def _winner(votes: Counter) -> object | None:
-    """The value most annotators chose, or None when two values share the top count."""
+TIED = object()  # not None: "no actor id" can be the majority value
+
+
+def _winner(votes: Counter) -> object:
+    """The value most annotators chose, or TIED when two values share the top count."""
     ranked = votes.most_common()
     if len(ranked) > 1 and ranked[0][1] == ranked[1][1]:
-        return None
+        return TIED
     return ranked[0][0]
 
 
@@ -200,7 +203,7 @@ def adjudicate(annotations: Iterable[Annotation], adjudicator: str | None = None
         voters = list(ratings.values())
         problems = []
         stance = _winner(Counter(a.stance for a in voters))
-        if stance is None:
+        if stance is TIED:
             problems.append(f"sentence stance {_votes(Counter(a.stance.value for a in voters))}")
         spans: dict[SpanKey, list[ActorSpan]] = defaultdict(list)
         for annotation in voters:
@@ -216,11 +219,11 @@ def adjudicate(annotations: Iterable[Annotation], adjudicator: str | None = None
                 continue
             span_stance = _winner(Counter(span.stance for span in marked))
             actor_id = _winner(Counter(span.actor_id for span in marked))
-            if span_stance is None:
+            if span_stance is TIED:
                 problems.append(f"{label} stance {_votes(Counter(s.stance.value for s in marked))}")
-            if actor_id is None and len({span.actor_id for span in marked}) > 1:
+            if actor_id is TIED:
                 problems.append(f"{label} actor id {_votes(Counter(str(s.actor_id) for s in marked))}")
-            kept.append(replace(marked[0], stance=span_stance or marked[0].stance, actor_id=actor_id))
+            kept.append(replace(marked[0], stance=span_stance, actor_id=actor_id))
         if problems:
             ties.append(Tie(segment_id, any_rating.article_id, any_rating.text, "; ".join(problems)))
             continue

@@ -4,8 +4,8 @@ export_snapshot(client, project_id)   the project's tasks with all their annotat
                                       one task at a time from a temporary file
 annotations_from_export(tasks)        checked Annotation records + counts; pure, raises on any invalid one
 
-Only the Annotation records are kept: the export (about 13 KB per task with two annotators) is never held whole,
-so a pull's memory does not grow with the export (README, "Label Studio at scale").
+Only the Annotation records are kept: the export (about 10 KB per task in memory with two annotators) is never
+held whole, so a pull's memory does not grow with the export (README, "Label Studio at scale").
 """
 
 from __future__ import annotations

@@ -27,8 +27,8 @@ from corpus.schema import ActorSpan, StancePrediction
 from labeling.convert import prediction_from_stance, result_from_spans
 from labeling.tasks import PushPlan, plan_push
 
-# Tasks per request: with 500, a 10,000-task push took 1.9x one bare import_tasks call (README, "Label Studio at
-# scale"); fewer, larger requests close most of that gap.
+# Tasks per request: fewer, larger requests keep a 10,000-task push near one bare import_tasks call of the same
+# tasks (README, "Label Studio at scale").
 BATCH_SIZE = 2000
 SEQUENTIAL_SAMPLING = "Sequential sampling"
 UNCERTAINTY_SAMPLING = "Uncertainty sampling"

@@ -132,22 +132,30 @@ def start_local_server(
             start_new_session=True,  # our own process group: stop() ends the server and nothing else
         )
     server = LocalServer(url, token, username, password, data_dir, process)
-    deadline = time.monotonic() + START_TIMEOUT_SECONDS
-    while not _is_up(url):
-        if process.poll() is not None:
-            raise LabelStudioError(f"label-studio exited with code {process.returncode} while starting:\n{_tail(log_path)}")
-        if time.monotonic() > deadline:
-            server.stop()
-            raise LabelStudioError(
-                f"label-studio did not answer on {url} within {START_TIMEOUT_SECONDS:.0f} s:\n{_tail(log_path)}"
-            )
-        time.sleep(0.5)
-    if _token_status(url, token) != 200:
-        # label-studio silently moves to the next port when its own is taken: what answered is another server.
+    try:
+        _wait_until_up(server, log_path)
+    except BaseException:  # also Ctrl-C: the server is in its own session and would not get the SIGINT
         server.stop()
-        raise LabelStudioError(f"another server answers on {url} (the port was taken): start again")
+        raise
     _write_private(data_dir / RUNNING_FILE, {"url": url, "pid": process.pid})
     return server
+
+
+def _wait_until_up(server: LocalServer, log_path: Path) -> None:
+    deadline = time.monotonic() + START_TIMEOUT_SECONDS
+    while not _is_up(server.url):
+        if server.process.poll() is not None:
+            raise LabelStudioError(
+                f"label-studio exited with code {server.process.returncode} while starting:\n{_tail(log_path)}"
+            )
+        if time.monotonic() > deadline:
+            raise LabelStudioError(
+                f"label-studio did not answer on {server.url} within {START_TIMEOUT_SECONDS:.0f} s:\n{_tail(log_path)}"
+            )
+        time.sleep(0.5)
+    if _token_status(server.url, server.token) != 200:
+        # label-studio silently moves to the next port when its own is taken: what answered is another server.
+        raise LabelStudioError(f"another server answers on {server.url} (the port was taken): start again")
 
 
 def connect(url: str, token: str) -> LabelStudio:

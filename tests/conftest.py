@@ -5,14 +5,20 @@ Each test that uses it creates its own project under a unique title (`project_ti
 
 from __future__ import annotations
 
+import contextlib
+import json
+import os
+import signal
+import subprocess
 import uuid
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 from browser import artifacts_dir, chromium  # noqa: F401 - fixtures of the browser tests
 from postgres import postgresql  # noqa: F401 - fixture of the PostgreSQL tests
 
-from labeling.server import TOKEN_ENV, URL_ENV, LocalServer, start_local_server
+from labeling.server import RUNNING_FILE, TOKEN_ENV, URL_ENV, LocalServer, start_local_server
 
 
 @pytest.fixture(scope="session")
@@ -32,3 +38,17 @@ def label_studio_env(label_studio: LocalServer, monkeypatch: pytest.MonkeyPatch)
 @pytest.fixture
 def project_title(request: pytest.FixtureRequest) -> str:
     return f"{request.node.name[:40]} {uuid.uuid4().hex[:8]}"
+
+
+def interrupt(process: subprocess.Popen, data_dir: Path) -> None:
+    """Ctrl-C a running `stance-corpus annotate`; if it does not stop within a minute, kill it and the Label Studio
+    it started (its own process group, named in running.json) so that no server outlives the test, then fail."""
+    process.send_signal(signal.SIGINT)
+    try:
+        process.wait(timeout=60)
+    except subprocess.TimeoutExpired:
+        with contextlib.suppress(FileNotFoundError, ProcessLookupError, KeyError, ValueError):
+            os.killpg(json.loads((data_dir / RUNNING_FILE).read_text(encoding="utf-8"))["pid"], signal.SIGKILL)
+        process.kill()
+        process.wait()
+        pytest.fail("stance-corpus annotate did not stop within 60 s of Ctrl-C")

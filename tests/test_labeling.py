@@ -11,7 +11,6 @@ import hashlib
 import json
 import os
 import shutil
-import signal
 import subprocess
 import sys
 from datetime import datetime
@@ -19,10 +18,12 @@ from pathlib import Path
 
 import httpx
 import pytest
+from conftest import interrupt
 from label_studio_sdk.core.api_error import ApiError
 
 from corpus.schema import ACTOR_TYPE_LABELS, STANCE_LABELS, ActorSpan, ActorType, Annotation, Stance
 from corpus.store import read_annotations
+from labeling.agreement import adjudicate
 from labeling.push import ensure_project, label_config
 from labeling.server import TOKEN_ENV, URL_ENV, connect, free_port
 from stance_corpus.cli import main
@@ -387,6 +388,17 @@ def test_agreement_and_adjudication_on_a_hand_computed_case(tmp_path, capsys):
     assert "tie: segment a-s1" in out and "0.636" in out
 
 
+def test_adjudication_keeps_a_majority_for_no_actor_id_and_ties_an_even_split():
+    def rating(annotator: str, actor_id: str | None) -> Annotation:
+        span = ActorSpan(0, 5, "Assad", ActorType.GOVERNMENT, actor_id, Stance.AGAINST)
+        return Annotation("s1", "a", "Assad spoke.", TARGET, annotator, Stance.NONE, (span,))
+
+    gold, ties = adjudicate([rating("a", None), rating("b", None), rating("c", "assad")])
+    assert ties == [] and [span.actor_id for span in gold[0].actors] == [None]  # 2 of 3 gave no id
+    gold, ties = adjudicate([rating("a", None), rating("b", "assad")])
+    assert gold == [] and ties[0].problem == "span 'Assad' 0..5 GOVERNMENT actor id tied: None x1, assad x1"
+
+
 @labelstudio
 @pytest.mark.slow
 def test_embedded_server_serves_annotate_and_is_reused_by_pull(tmp_path, seeds):
@@ -427,8 +439,7 @@ def test_embedded_server_serves_annotate_and_is_reused_by_pull(tmp_path, seeds):
         assert pull.returncode == 0, pull.stderr
         assert "5 task(s) in project 'embedded'" in pull.stdout and credentials["token"] not in pull.stdout
     finally:
-        annotate.send_signal(signal.SIGINT)
-        annotate.wait(timeout=60)
+        interrupt(annotate, data_dir)
     assert annotate.returncode == 0
     assert not (data_dir / "running.json").exists()
     with pytest.raises(httpx.HTTPError):

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import json
 import os
-import signal
 import subprocess
 import sys
 import time
@@ -18,6 +17,7 @@ from pathlib import Path
 
 import psycopg
 import pytest
+from conftest import interrupt
 from postgres import PostgresCluster
 from test_labeling import (  # noqa: F401  (run again here, against Label Studio on PostgreSQL)
     ACTORS,
@@ -69,8 +69,7 @@ def annotate_on_postgresql(postgresql: PostgresCluster, tmp_path_factory: pytest
             **credentials,
         }
     finally:
-        process.send_signal(signal.SIGINT)
-        process.wait(timeout=60)
+        interrupt(process, data_dir)
 
 
 def _wait_for(process: subprocess.Popen, log_path: Path, line: str) -> None:
