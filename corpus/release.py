@@ -76,12 +76,7 @@ FEATURES: dict[str, Features] = {
             "mention_id": Value("string"),
             "sentence_id": Value("string"),
             "article_id": Value("string"),
-            "start": Value("int32"),
-            "end": Value("int32"),
-            "text": Value("string"),
-            "type": _ACTOR_TYPE,
-            "actor_id": Value("string"),
-            "stance": _STANCE,
+            **_SPAN,
             "sentence": Value("string"),
         }
     ),

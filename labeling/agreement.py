@@ -47,19 +47,34 @@ def _kappa(first: Sequence[str], second: Sequence[str], labels: Sequence[str]) -
         return _number(cohen_kappa_score(first, second, labels=list(labels)))
 
 
+def _annotator_pairs(
+    segments: dict[str, dict[str, Annotation]],
+) -> tuple[list[str], list[tuple[str, str, list[dict[str, Annotation]]]]]:
+    """The annotators, and each pair of them with the segments both rated."""
+    annotators = sorted({name for ratings in segments.values() for name in ratings})
+    pairs = [
+        (first, second, [r for r in segments.values() if first in r and second in r])
+        for first, second in combinations(annotators, 2)
+    ]
+    return annotators, pairs
+
+
+def _percent(agreeing: int, total: int) -> float | None:
+    return _number(100 * agreeing / total) if total else None
+
+
 def sentence_stance_agreement(annotations: Iterable[Annotation]) -> dict:
     segments = by_segment(annotations)
-    annotators = sorted({name for ratings in segments.values() for name in ratings})
+    annotators, annotator_pairs = _annotator_pairs(segments)
     pairs = []
-    for first, second in combinations(annotators, 2):
-        shared = [r for r in segments.values() if first in r and second in r]
+    for first, second, shared in annotator_pairs:
         a = [r[first].stance.value for r in shared]
         b = [r[second].stance.value for r in shared]
         pairs.append(
             {
                 "annotators": [first, second],
                 "segments": len(shared),
-                "percent_agreement": _number(100 * sum(x == y for x, y in zip(a, b)) / len(shared)) if shared else None,
+                "percent_agreement": _percent(sum(x == y for x, y in zip(a, b)), len(shared)),
                 "cohen_kappa": _kappa(a, b, STANCE_LABELS),
             }
         )
@@ -124,10 +139,9 @@ def _prf(matches: int, reference: int, predicted: int) -> dict:
 def actor_span_agreement(annotations: Iterable[Annotation]) -> dict:
     """Per annotator pair (the first read as reference): span P/R/F1 and agreement on exactly matched spans."""
     segments = by_segment(annotations)
-    annotators = sorted({name for ratings in segments.values() for name in ratings})
+    annotators, annotator_pairs = _annotator_pairs(segments)
     pairs = []
-    for first, second in combinations(annotators, 2):
-        shared = [r for r in segments.values() if first in r and second in r]
+    for first, second, shared in annotator_pairs:
         reference = sum(len(r[first].actors) for r in shared)
         predicted = sum(len(r[second].actors) for r in shared)
         exact = overlap = 0
@@ -151,14 +165,12 @@ def actor_span_agreement(annotations: Iterable[Annotation]) -> dict:
                 "overlap": _prf(overlap, reference, predicted),
                 "matched_span_stance": {
                     "spans": exact,
-                    "percent_agreement": _number(100 * sum(a == b for a, b in zip(*stances)) / exact)
-                    if exact
-                    else None,
+                    "percent_agreement": _percent(sum(a == b for a, b in zip(*stances)), exact),
                     "cohen_kappa": _kappa(*stances, STANCE_LABELS),
                 },
                 "matched_span_actor_id": {
                     "spans": exact,
-                    "percent_agreement": _number(100 * same_actor_id / exact) if exact else None,
+                    "percent_agreement": _percent(same_actor_id, exact),
                 },
             }
         )
