@@ -88,6 +88,8 @@ def run_predict_command(args: argparse.Namespace) -> None:
         raise InputError(f"{where}:{error.lineno}", "not valid JSON") from None
     except FileNotFoundError:
         raise InputError(where, "no such file") from None
+    except OSError as error:  # a folder, no permission: one line, like every input error
+        raise InputError(where, f"cannot be read: {error.strerror or error}") from None
     predictions = predict_sentences(bundle, read_sentences(records, where, bundle, args.target))
     if args.out:
         write_predictions(predictions, args.out)

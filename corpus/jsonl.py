@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import IO, Any
 
 import jsonlines
+import orjson
 
 from corpus.errors import InputError
 
@@ -39,16 +40,26 @@ def read_jsonl(path: Path) -> Iterator[tuple[int, Any]]:
     """
     with path.open("rb") as handle:
         for line_number, line in enumerate(handle, start=1):
-            if not line.strip():
-                continue
-            where = f"{path}:{line_number}"
+            # orjson reads valid lines twice as fast as json; whatever it refuses (a blank line, a byte-order mark,
+            # bad UTF-8, NaN, big integers, bad JSON) goes through json, which accepts what it always did and
+            # names the problem exactly.
             try:
-                text = line.decode("utf-8-sig" if line_number == 1 else "utf-8")
-            except UnicodeDecodeError as error:
-                raise InputError(
-                    where, f"is not valid UTF-8 (byte {line[error.start]:#04x} at byte {error.start + 1} of the line)"
-                ) from None
-            try:
-                yield line_number, json.loads(text)
-            except json.JSONDecodeError as error:
-                raise InputError(where, f"not valid JSON ({error.msg}, column {error.colno})") from None
+                record = orjson.loads(line)
+            except orjson.JSONDecodeError:
+                if not line.strip():
+                    continue
+                record = _parse_exactly(line, f"{path}:{line_number}", first=line_number == 1)
+            yield line_number, record
+
+
+def _parse_exactly(line: bytes, where: str, first: bool) -> Any:
+    try:
+        text = line.decode("utf-8-sig" if first else "utf-8")
+    except UnicodeDecodeError as error:
+        raise InputError(
+            where, f"is not valid UTF-8 (byte {line[error.start]:#04x} at byte {error.start + 1} of the line)"
+        ) from None
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError as error:
+        raise InputError(where, f"not valid JSON ({error.msg}, column {error.colno})") from None

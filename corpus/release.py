@@ -18,6 +18,7 @@ from collections import Counter, defaultdict
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 
 import krippendorff
+import numpy as np
 from datasets import ClassLabel, Features, List, Value
 
 from corpus.schema import (
@@ -173,32 +174,30 @@ def store_problem(annotation: Annotation, segments: Mapping[str, Segment], store
 
 
 def build_tables(
-    articles: Sequence[Article],
-    segments: Sequence[Segment],
-    tokens: Mapping[str, TokenSpans],
+    segmented: Iterable[tuple[Article, Sequence[tuple[Segment, TokenSpans]]]],
     gold: Iterable[Annotation],
-    raw: Sequence[Annotation],
+    raw: Iterable[Annotation],
 ) -> Tables:
-    """Every config's rows, split by article; the store records must have passed `store_problem`.
+    """Every config's rows, split by article, from each article with its segments and their word tokens (as
+    `corpus.segment.tokenized_segments` gives them); rows follow the order of the articles (a release sorts them by
+    id). `segmented` is read one article at a time, so it can still be being segmented.
 
-    `tokens`: segment id -> its word tokens, as `corpus.segment.tokenized_segments` gives them (at least for every
-    gold segment).
+    The store records must pass `store_problem`; one that does not is left out or mislabelled, never a crash, so a
+    release can check them once every segment is known and build the rows meanwhile.
     """
     gold_by_segment = {annotation.segment_id: annotation for annotation in gold}
     raw_by_segment: dict[str, list[Annotation]] = defaultdict(list)
     for annotation in raw:
         raw_by_segment[annotation.segment_id].append(annotation)
-    segments_by_article: dict[str, list[Segment]] = defaultdict(list)
-    for segment in segments:
-        segments_by_article[segment.article_id].append(segment)
 
     tables: Tables = {config: {} for config in FEATURES}
-    for article in sorted(articles, key=lambda article: article.id):
+    for article, tokenized in segmented:
         split = split_of(article.id)
         rows = {config: splits.setdefault(split, []) for config, splits in tables.items()}
-        article_segments = segments_by_article[article.id]
-        rows["articles"].append(article_row(article, article_segments))
-        for segment, context in _with_context(article, article_segments):
+        segments = [segment for segment, _ in tokenized]
+        tokens = {segment.id: spans for segment, spans in tokenized}
+        rows["articles"].append(article_row(article, segments))
+        for segment, context in _with_context(article, segments):
             annotation = gold_by_segment.get(segment.id)
             if annotation is None:
                 continue
@@ -206,7 +205,7 @@ def build_tables(
             rows["sentences"].append(sentence)
             rows["actors"].extend(actor_rows(sentence))
             rows["actor_tags"].append(actor_tag_row(segment, tokens[segment.id], annotation.actors))
-        for segment in article_segments:
+        for segment in segments:
             rows["raw_annotations"].extend(raw_annotation_row(a) for a in raw_by_segment[segment.id])
     return _without_empty(tables)
 
@@ -344,15 +343,18 @@ def agreement_summary(tables: Tables) -> dict[str, float | int | None]:
 
 
 def _alpha(raw: Sequence[dict]) -> float | None:
-    annotators = sorted({row["annotator"] for row in raw})
-    units = sorted({row["segment_id"] for row in raw})
-    per_unit = Counter(row["segment_id"] for row in raw)
-    if len(annotators) < 2 or not any(count >= 2 for count in per_unit.values()):
+    stances: dict[str, dict[str, int]] = defaultdict(dict)  # segment -> annotator -> stance
+    for row in raw:
+        stances[row["segment_id"]][row["annotator"]] = row["stance"]
+    annotators = {name: index for index, name in enumerate(sorted({row["annotator"] for row in raw}))}
+    if len(annotators) < 2 or all(len(labels) < 2 for labels in stances.values()):
         return None
-    values = {(row["annotator"], row["segment_id"]): row["stance"] for row in raw}
-    matrix = [[values.get((annotator, unit), float("nan")) for unit in units] for annotator in annotators]
     if len({row["stance"] for row in raw}) < 2:
         return None  # one value only: alpha is 0/0
+    matrix = np.full((len(annotators), len(stances)), np.nan)  # annotator x segment, NaN where one did not label
+    for column, labels in enumerate(stances.values()):
+        for annotator, stance in labels.items():
+            matrix[annotators[annotator], column] = stance
     return float(krippendorff.alpha(reliability_data=matrix, level_of_measurement="nominal"))
 
 

@@ -13,10 +13,9 @@ import os
 import shutil
 import subprocess
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from contextlib import contextmanager
-from functools import partial
 from pathlib import Path
 
 import pyarrow as pa
@@ -78,16 +77,19 @@ def _build_release(root: Path, version: str | None, out: Path | None, workers: i
     notes = changelog_entry(changelog_path.read_text(encoding="utf-8"), version, str(changelog_path))
     out = out or root / RELEASES_DIR / version
 
-    articles = list(iter_articles([root / SEEDS_DIR]))
-    tokenized = tokenize_articles(articles, workers)
-    segments = [segment for segment, _ in tokenized]
-    by_id = {segment.id: segment for segment in segments}
+    # Sorted by id: the order of the rows, whichever worker segments which article.
+    articles = sorted(iter_articles([root / SEEDS_DIR]), key=lambda article: article.id)
     gold_path, raw_path = root / STORE_DIR / GOLD_FILE, root / STORE_DIR / ANNOTATIONS_FILE
-    gold = _checked_store(gold_path, by_id, gold=True)
-    raw = _checked_store(raw_path, by_id, gold=False)
-    if not gold:
-        raise ReleaseError(f"{gold_path}: no gold annotation yet, so no sentence to release")
-    tables = build_tables(articles, segments, {segment.id: tokens for segment, tokens in tokenized}, gold, raw)
+    segments: dict[str, Segment] = {}
+    with segmenting(articles, workers) as segmented:
+        # Read while the workers segment: a bad store line stops the build before the segmenting ends.
+        gold, raw = read_annotations(gold_path), read_annotations(raw_path)
+        if not gold:
+            raise ReleaseError(f"{gold_path}: no gold annotation yet, so no sentence to release")
+        progress = tqdm(segmented, total=len(articles), desc="segmenting", unit="article", disable=None)
+        tables = build_tables(_noting_segments(progress, segments), gold, raw)
+    _check_store(gold_path, gold, segments, gold=True)
+    _check_store(raw_path, raw, segments, gold=False)
     inputs = _input_checksums(root, [root / SEEDS_DIR / CATALOGUE_NAME, *sorted((root / SEEDS_DIR).glob("*.txt"))])
     inputs.update(_input_checksums(root, [raw_path, gold_path]))
 
@@ -128,32 +130,44 @@ def _cyclic_gc_paused() -> Iterator[None]:
             gc.enable()
 
 
-def tokenize_articles(articles: list[Article], workers: int | None = None) -> list[tuple[Segment, TokenSpans]]:
-    """Every segment of the articles with its word tokens, in article order; syntok is pure Python, so the articles
-    are shared out in chunks among `workers` processes (default: one per CPU)."""
+@contextmanager
+def segmenting(
+    articles: Sequence[Article], workers: int | None = None
+) -> Iterator[Iterator[tuple[Article, list[tuple[Segment, TokenSpans]]]]]:
+    """Start segmenting the articles (with each segment's word tokens) and yield them, each with its segments, in
+    order as they are ready, so the caller works meanwhile. syntok is pure Python, so the articles are shared out in
+    chunks among `workers` processes (default: one per CPU); with one, each is segmented when it is asked for."""
     workers = min(workers or os.cpu_count() or 1, len(articles))
-    progress = partial(tqdm, total=len(articles), desc="segmenting", unit="article", disable=None)
     if workers <= 1:
-        per_article = progress(map(_tokenized_article, articles))
-        return [pair for pairs in per_article for pair in pairs]
+        yield ((article, _tokenized_article(article)) for article in articles)
+        return
     # Chunks of a few dozen articles: few enough round trips, and still several chunks per worker to balance.
     chunk = max(1, min(50, len(articles) // (workers * 4)))
-    with ProcessPoolExecutor(max_workers=workers) as pool:
-        per_article = progress(pool.map(_tokenized_article, articles, chunksize=chunk))
-        return [pair for pairs in per_article for pair in pairs]
+    pool = ProcessPoolExecutor(max_workers=workers)
+    try:
+        yield zip(articles, pool.map(_tokenized_article, articles, chunksize=chunk))
+    finally:
+        pool.shutdown(cancel_futures=True)  # a failed build does not wait for the articles nobody will read
 
 
 def _tokenized_article(article: Article) -> list[tuple[Segment, TokenSpans]]:
     return list(tokenized_segments(article))
 
 
-def _checked_store(path: Path, segments: dict[str, Segment], gold: bool) -> list[Annotation]:
-    annotations = read_annotations(path)
+def _noting_segments(
+    segmented: Iterable[tuple[Article, list[tuple[Segment, TokenSpans]]]], segments: dict[str, Segment]
+) -> Iterator[tuple[Article, list[tuple[Segment, TokenSpans]]]]:
+    """Pass the articles on, adding their segments to `segments` by id for the store check."""
+    for article, tokenized in segmented:
+        segments.update((segment.id, segment) for segment, _ in tokenized)
+        yield article, tokenized
+
+
+def _check_store(path: Path, annotations: list[Annotation], segments: dict[str, Segment], gold: bool) -> None:
     for position, annotation in enumerate(annotations):
         problem = store_problem(annotation, segments, store_annotator_is_gold=gold)
         if problem:
             raise ReleaseError(f"{path}:{_line_number(path, position)}: {problem}")
-    return annotations
 
 
 def _line_number(path: Path, position: int) -> int:

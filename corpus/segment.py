@@ -18,7 +18,7 @@ from syntok.tokenizer import Token, Tokenizer
 from corpus.schema import Article, Segment, SegmentKind
 
 # Paragraphs are separated by blank lines; `[^\S\n]` (whitespace but a newline) also accepts "\r\n" line ends.
-_PARAGRAPH = re.compile(r"\S(?:.*?\S)?(?=\s*\n[^\S\n]*\n|\s*\Z)", re.DOTALL)
+_BLANK_LINE = re.compile(r"\n[^\S\n]*\n")
 _NOTE = re.compile(r"\[[^\[\]]+\]")
 # Page furniture that scrapers keep from news sites; matched on a whole paragraph, case-insensitively.
 BOILERPLATE = frozenset({"exit mobile version", "advertisement", "skip to content", "share this article"})
@@ -84,8 +84,16 @@ def _segments_with_tokens(article: Article) -> Iterator[tuple[Segment, list[Toke
 
 def paragraph_spans(text: str) -> Iterator[tuple[int, int]]:
     """(start, end) of each paragraph: text between blank lines, without its surrounding whitespace."""
-    for match in _PARAGRAPH.finditer(text):
-        yield match.span()
+    start = 0
+    for blank in (*_BLANK_LINE.finditer(text), None):
+        end = blank.start() if blank else len(text)
+        piece = text[start:end]
+        stripped = piece.lstrip()
+        if stripped:
+            first = start + len(piece) - len(stripped)
+            yield first, first + len(stripped.rstrip())
+        if blank:
+            start = blank.end()
 
 
 def segment_id(article_id: str, text: str, occurrence: int) -> str:

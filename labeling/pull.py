@@ -10,6 +10,7 @@ held whole, so a pull's memory does not grow with the export (README, "Label Stu
 
 from __future__ import annotations
 
+import contextlib
 import tempfile
 import time
 from collections import Counter
@@ -57,29 +58,40 @@ def _download_snapshot(client: LabelStudio, project_id: int, destination: IO[byt
         export = client.projects.exports.create(
             id=project_id, title="stance-corpus pull", serialization_options=SERIALIZATION
         )
-        deadline = time.monotonic() + EXPORT_TIMEOUT_SECONDS
-        delay = 0.1  # short polls at first: a small project's snapshot is ready in well under a second
-        while (status := client.projects.exports.get(id=project_id, export_pk=export.id).status) != "completed":
-            if status == "failed":
-                raise LabelStudioError(
-                    f"Label Studio failed to build the export snapshot {export.id} of project {project_id}"
-                )
-            if time.monotonic() > deadline:
-                raise LabelStudioError(
-                    f"the export snapshot {export.id} was not ready after {EXPORT_TIMEOUT_SECONDS:.0f} s"
-                )
-            time.sleep(delay)
-            delay = min(delay * 2, 1.0)
-        chunks = client.projects.exports.download(id=project_id, export_pk=export.id, export_type="JSON")
-        with tqdm(desc="downloading export", unit="B", unit_scale=True, leave=False) as progress:
-            for chunk in chunks:
-                destination.write(chunk)
-                progress.update(len(chunk))
+        try:
+            _wait_and_download(client, project_id, export.id, destination)
+        except BaseException:
+            # Also after a failure or Ctrl-C: a snapshot left behind is a full copy of the annotations on the server.
+            # Best effort, so the error reported is the first one.
+            with contextlib.suppress(Exception):
+                client.projects.exports.delete(id=project_id, export_pk=export.id)
+            raise
         client.projects.exports.delete(id=project_id, export_pk=export.id)
     except ApiError as error:
         raise LabelStudioError(
             f"Label Studio refused the export of project {project_id} ({error.status_code}): {error.body}"
         ) from None
+
+
+def _wait_and_download(client: LabelStudio, project_id: int, export_id: int, destination: IO[bytes]) -> None:
+    deadline = time.monotonic() + EXPORT_TIMEOUT_SECONDS
+    delay = 0.1  # short polls at first: a small project's snapshot is ready in well under a second
+    while (status := client.projects.exports.get(id=project_id, export_pk=export_id).status) != "completed":
+        if status == "failed":
+            raise LabelStudioError(
+                f"Label Studio failed to build the export snapshot {export_id} of project {project_id}"
+            )
+        if time.monotonic() > deadline:
+            raise LabelStudioError(
+                f"the export snapshot {export_id} was not ready after {EXPORT_TIMEOUT_SECONDS:.0f} s"
+            )
+        time.sleep(delay)
+        delay = min(delay * 2, 1.0)
+    chunks = client.projects.exports.download(id=project_id, export_pk=export_id, export_type="JSON")
+    with tqdm(desc="downloading export", unit="B", unit_scale=True, leave=False) as progress:
+        for chunk in chunks:
+            destination.write(chunk)
+            progress.update(len(chunk))
 
 
 def _tasks_in(snapshot: IO[bytes], project_id: int) -> Iterator[dict]:

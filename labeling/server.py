@@ -243,7 +243,11 @@ def _check_postgresql_answers(env: Mapping[str, str]) -> None:
 
 
 def _token_status(url: str, token: str) -> int:
-    return httpx.get(f"{url}/api/current-user/whoami", headers={"Authorization": f"Token {token}"}, timeout=30).status_code
+    try:
+        response = httpx.get(f"{url}/api/current-user/whoami", headers={"Authorization": f"Token {token}"}, timeout=30)
+    except httpx.HTTPError as error:
+        raise LabelStudioError(f"label-studio on {url} stopped answering right after it started: {error}") from None
+    return response.status_code
 
 
 def _is_up(url: str) -> bool:

@@ -163,6 +163,10 @@ def test_held_out_split_string_labels_and_predict(tmp_path: Path, capsys: pytest
     assert all(set(p["scores"]) == {"AGAINST", "FAVOR", "NONE"} for p in predictions)
     assert sum(by_id["s1"]["scores"].values()) == pytest.approx(1.0, abs=1e-5)  # scores are rounded to 6 places
 
+    capsys.readouterr()
+    assert main(["predict", str(model_file), str(tmp_path)]) == 1  # a folder where the sentences file belongs
+    assert capsys.readouterr().err == f"stance-corpus: error: {tmp_path}: cannot be read: Is a directory\n"
+
 
 @pytest.mark.parametrize(
     ("options", "message"),

@@ -24,6 +24,7 @@ from label_studio_sdk.core.api_error import ApiError
 from corpus.schema import ACTOR_TYPE_LABELS, STANCE_LABELS, ActorSpan, ActorType, Annotation, Stance
 from corpus.store import read_annotations
 from labeling.agreement import adjudicate
+from labeling.pull import _download_snapshot
 from labeling.push import ensure_project, label_config
 from labeling.server import TOKEN_ENV, URL_ENV, connect, free_port
 from stance_corpus.cli import main
@@ -327,6 +328,25 @@ def test_pull_rejects_an_invalid_annotation_and_writes_nothing(
     assert message.startswith(f"stance-corpus: error: task {bad_task} ") and problem in message
     assert message.endswith("nothing was written")
     assert (store / "annotations.jsonl").read_bytes() == before
+
+
+class _FullDisk:
+    def write(self, data: bytes) -> int:
+        raise OSError(28, "No space left on device")
+
+
+@labelstudio
+def test_a_pull_leaves_no_export_snapshot_on_the_server_even_when_it_fails(
+    label_studio_env, project_title, seeds, tmp_path, capsys
+):
+    assert annotate(capsys, seeds, project_title)[0] == 0
+    client = connect(label_studio_env.url, label_studio_env.token)
+    (project,) = [p for p in client.projects.list(title=project_title) if p.title == project_title]
+    assert run(capsys, "pull", "--project", project_title, "--store", tmp_path / "store")[0] == 0
+    assert list(client.projects.exports.list(id=project.id)) == []
+    with pytest.raises(OSError, match="No space left"):
+        _download_snapshot(client, project.id, _FullDisk())
+    assert list(client.projects.exports.list(id=project.id)) == []
 
 
 def test_server_down_is_a_clear_error(monkeypatch, tmp_path, capsys):

@@ -198,6 +198,10 @@ def test_splits_are_stable_when_a_version_adds_articles(tmp_path, monkeypatch, c
             "rows": len(rows), "added": added, "removed": 0, "moved in": 0, "stance changed": 0, "actors changed": 0
         }
 
+    # --version belongs to building: with diff it would be silently ignored, so it is refused.
+    assert main(["release", "--version", "1.0.0", "diff", "1.0.0", "1.1.0"]) == 1
+    assert "--version and --out are for a build" in capsys.readouterr().err
+
 
 @pytest.mark.parametrize(
     ("edit", "message"),

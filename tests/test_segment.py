@@ -152,6 +152,13 @@ def test_paragraph_kinds(tmp_path, segment_records, paragraph, kind):
     ]
 
 
+def test_a_one_character_paragraph_stays_a_paragraph_of_its_own(tmp_path, segment_records):
+    records = segment_records(copy_seed(tmp_path, "A headline\n\n*\n\nA closing sentence of the body.\n"))
+    assert [(r["paragraph"], r["text"]) for r in records] == [
+        (0, "A headline"), (1, "*"), (2, "A closing sentence of the body.")
+    ]
+
+
 def test_reused_segmenter_tokens_equal_tokenizing_each_segment_alone():
     # The release's BIO tags reuse syntok's tokens from sentence splitting; they must be the tokens of the segment.
     tricky = "Talks ended.Next round: “we won’t stop,” he said — pro-regime forces didn't.\n\nU.N. envoy (de Mistura) spoke."
