@@ -21,7 +21,7 @@ from sklearn.compose import ColumnTransformer
 from sklearn.dummy import DummyClassifier
 from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.linear_model import SGDClassifier
-from sklearn.model_selection import GridSearchCV, StratifiedKFold, train_test_split
+from sklearn.model_selection import GridSearchCV, StratifiedGroupKFold, StratifiedKFold, train_test_split
 from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import OneHotEncoder
 from sklearn.svm import LinearSVC
@@ -80,8 +80,12 @@ class FittedModel:
     params: dict  # what was chosen and how, for the report
 
 
-def fit_model(name: str, frame: pd.DataFrame, labels: np.ndarray, with_target: bool, seed: int) -> FittedModel:
-    """Fit one registered model on the rows of `frame`; C by stratified CV when every class has >= 2 rows."""
+def fit_model(
+    name: str, frame: pd.DataFrame, labels: np.ndarray, with_target: bool, seed: int, groups: np.ndarray | None = None
+) -> FittedModel:
+    """Fit one registered model on the rows of `frame`; C by stratified CV when every class has >= 2 rows, with
+    folds that keep each group (article) whole when there are at least as many groups as folds: sentences of one
+    article share names and wording, so folds that split articles would favour a C that memorises them."""
     spec = MODELS[name]
     pipeline = spec.build(with_target, seed)
     _, counts = np.unique(labels, return_counts=True)
@@ -105,14 +109,17 @@ def fit_model(name: str, frame: pd.DataFrame, labels: np.ndarray, with_target: b
     if len(labels) > C_SELECTION_ROWS:
         sample = train_test_split(sample, train_size=C_SELECTION_ROWS, stratify=labels, random_state=seed)[0]
     fold_rows = len(sample) * (folds - 1) // folds
+    sample_groups = None if groups is None else groups[sample]
+    by_group = sample_groups is not None and len(set(sample_groups)) >= folds
+    splitter = (StratifiedGroupKFold if by_group else StratifiedKFold)(folds, shuffle=True, random_state=seed)
     search = GridSearchCV(
         pipeline.named_steps["classifier"],
         [{key: [value] for key, value in spec.c_params(c, fold_rows).items()} for c in C_GRID],
         scoring="f1_macro",
-        cv=StratifiedKFold(folds, shuffle=True, random_state=seed),
+        cv=splitter,
         refit=False,
     )
-    search.fit(matrix[sample], labels[sample])
+    search.fit(matrix[sample], labels[sample], groups=sample_groups if by_group else None)
     best_c = C_GRID[search.best_index_]
     classifier = clone(pipeline.named_steps["classifier"]).set_params(**spec.c_params(best_c, len(labels)))
     fitted = Pipeline([("features", features), ("classifier", classifier.fit(matrix, labels))])
@@ -123,6 +130,7 @@ def fit_model(name: str, frame: pd.DataFrame, labels: np.ndarray, with_target: b
             "c_selection": {
                 "grid": list(C_GRID),
                 "folds": folds,
+                "cv": f"{splitter.__class__.__name__}" + (" by article" if by_group else ""),
                 "rows": len(sample),
                 "scoring": "f1_macro",
                 "mean_scores": [_finite(score) for score in search.cv_results_["mean_test_score"]],

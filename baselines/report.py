@@ -103,7 +103,8 @@ def render_markdown(report: dict) -> str:
         "",
         (
             f"Protocol: {protocol['description']}. Seed {report['seed']}; 95% CIs are percentile bootstraps "
-            f"({report['bootstrap']['resamples']} resamples) over the {protocol['evaluated_rows']} evaluated rows."
+            f"({report['bootstrap']['resamples']} resamples) of the {protocol['evaluated_rows']} evaluated rows, "
+            f"resampling {report['bootstrap']['over']}."
         ),
         (
             f"Split sizes: {', '.join(f'{s} {n}' for s, n in dataset['split_sizes'].items())}. "

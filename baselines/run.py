@@ -17,7 +17,7 @@ from tqdm import tqdm
 
 from baselines.actors import actor_baseline
 from baselines.data import GROUP, LABEL, SPLIT, StanceData
-from baselines.metrics import BOOTSTRAP_RESAMPLES, CONFIDENCE, stance_metrics
+from baselines.metrics import BOOTSTRAP_RESAMPLES, CONFIDENCE, bootstrap_unit, stance_metrics
 from baselines.models import MODELS, TARGET, TEXT, fit_model
 from baselines.predict import model_version
 from baselines.protocol import Protocol, choose_protocol, groups_for
@@ -39,18 +39,20 @@ def run_baseline(data: StanceData, out: Path, seed: int, registry: Path) -> Path
     """Evaluate every registered model, save them fitted on the training rows, write the report; returns out."""
     protocol = choose_protocol(data, seed)
     labels = data.frame[LABEL].to_numpy()
+    groups = data.frame[GROUP].to_numpy()
     evaluated = np.concatenate([rows for _, rows in protocol.folds])
     models, pipelines = {}, {}
     for name in tqdm(MODELS, desc="stance baselines", unit="model"):
         predicted = np.empty(len(data.frame), dtype=object)
         fold_params = []
         for fit_rows, eval_rows in protocol.folds:
-            fitted = fit_model(name, _features(data, fit_rows), labels[fit_rows], data.with_target, seed)
+            fitted = fit_model(
+                name, _features(data, fit_rows), labels[fit_rows], data.with_target, seed, groups[fit_rows]
+            )
             predicted[eval_rows] = fitted.pipeline.predict(_features(data, eval_rows))
             fold_params.append(fitted.params.get("c_selection"))
-        final = fit_model(
-            name, _features(data, protocol.training_rows), labels[protocol.training_rows], data.with_target, seed
-        )
+        training = protocol.training_rows
+        final = fit_model(name, _features(data, training), labels[training], data.with_target, seed, groups[training])
         pipelines[name] = final.pipeline
         model_file = f"models/{name}-{data.version}.skops"
         models[name] = {
@@ -58,7 +60,7 @@ def run_baseline(data: StanceData, out: Path, seed: int, registry: Path) -> Path
             "model_file": model_file,
             "params": final.params,
             **({"fold_c_selection": fold_params} if any(fold_params) else {}),
-            "metrics": stance_metrics(labels[evaluated], predicted[evaluated], data.labels, seed),
+            "metrics": stance_metrics(labels[evaluated], predicted[evaluated], data.labels, seed, groups[evaluated]),
         }
     curve = _learning_curve(data, protocol, pipelines[LEARNING_CURVE_MODEL], seed)
     report = {
@@ -87,7 +89,9 @@ def run_baseline(data: StanceData, out: Path, seed: int, registry: Path) -> Path
         },
         "target_handling": TARGET_HANDLING if data.with_target else "no target column",
         "seed": seed,
-        "bootstrap": {"resamples": BOOTSTRAP_RESAMPLES, "confidence": CONFIDENCE, "over": "evaluated rows"},
+        "bootstrap": {
+            "resamples": BOOTSTRAP_RESAMPLES, "confidence": CONFIDENCE, "over": bootstrap_unit(groups[evaluated])
+        },
         "models": models,
         "learning_curve": curve,
         "actors": actor_baseline(data.name, registry, seed),

@@ -15,6 +15,7 @@ os.environ.setdefault("HF_DATASETS_OFFLINE", "1")
 import datasets
 import matplotlib.image
 
+from baselines.metrics import bootstrap_unit, stance_metrics
 from corpus import load_articles, segment_article
 from corpus.actors import find_actor_mentions, load_actor_registry
 from corpus.release_files import build_release
@@ -140,6 +141,8 @@ def test_held_out_split_string_labels_and_predict(tmp_path: Path, capsys: pytest
     assert report["protocol"]["evaluated_rows"] == 30
     assert report["models"]["tfidf-logreg"]["metrics"]["macro_f1"]["value"] == 1.0
     assert report["dataset"]["labels"] == ["AGAINST", "FAVOR", "NONE"]
+    assert report["bootstrap"]["over"] == "articles (2, each taken whole)"
+    assert report["models"]["tfidf-logreg"]["params"]["c_selection"]["cv"] == "StratifiedGroupKFold by article"
 
     sentences = tmp_path / "sentences.jsonl"
     lines = [
@@ -201,6 +204,22 @@ def test_a_dataset_with_one_class_is_a_clear_error(tmp_path: Path, capsys: pytes
         "a stance baseline needs at least two classes"
     )
     assert not (tmp_path / "out").exists()
+
+
+def test_confidence_intervals_resample_whole_articles() -> None:
+    # 10 articles of 20 sentences; the model is right on every sentence of 5 articles and wrong on every one of the
+    # others. Resampling sentences one by one would pretend that 200 independent trials landed at 0.5.
+    gold = ["FAVOR", "AGAINST"] * 100
+    flipped = {"FAVOR": "AGAINST", "AGAINST": "FAVOR"}
+    predicted = [label if row < 100 else flipped[label] for row, label in enumerate(gold)]
+    articles = [f"article-{row // 20}" for row in range(200)]
+    labels = ["AGAINST", "FAVOR", "NONE"]
+    by_article = stance_metrics(gold, predicted, labels, 0, articles)["accuracy"]
+    by_sentence = stance_metrics(gold, predicted, labels, 0, ["one article"] * 200)["accuracy"]
+    assert by_article["value"] == by_sentence["value"] == 0.5
+    width = {name: high - low for name, (low, high) in (("article", by_article["ci95"]), ("row", by_sentence["ci95"]))}
+    assert width["article"] > 3 * width["row"]
+    assert bootstrap_unit(articles) == "articles (10, each taken whole)"
 
 
 def test_predict_refuses_a_file_that_is_not_a_model(tmp_path: Path, capsys: pytest.CaptureFixture) -> None:
