@@ -130,7 +130,7 @@ def fit_model(
             "c_selection": {
                 "grid": list(C_GRID),
                 "folds": folds,
-                "cv": f"{splitter.__class__.__name__}" + (" by article" if by_group else ""),
+                "cv": splitter.__class__.__name__ + (" by article" if by_group else ""),
                 "rows": len(sample),
                 "scoring": "f1_macro",
                 "mean_scores": [_finite(score) for score in search.cv_results_["mean_test_score"]],

@@ -5,7 +5,8 @@ The corpus is the seed articles replicated with fresh ids (and a numbered headli
 a gold label for every heading and body sentence and two annotators' labels each (one agrees with gold, one says
 NONE), with actor spans on the names of a short list found in the text. Goals (issue 5): build <= 1.5x the bare
 write and <= 30 s; load_dataset <= 5 s. The build is also timed in one process (workers=1), to show what segmenting
-in parallel gains on this machine; the load average is printed because other work on the machine slows every figure.
+in parallel gains on this machine, and so is segmenting alone, the part of the build that the bare write skips; the
+load average is printed because other work on the machine slows every figure.
 
     .venv/bin/python benchmarks/release.py [--sentences 100000]
 """
