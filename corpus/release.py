@@ -17,8 +17,6 @@ import hashlib
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 
-import krippendorff
-import numpy as np
 from datasets import ClassLabel, Features, List, Value
 
 from corpus.schema import (
@@ -32,6 +30,7 @@ from corpus.schema import (
     Segment,
     SegmentKind,
 )
+from corpus.reliability import nominal_alpha
 from corpus.segment import TokenSpans
 
 # A sentence's split depends only on its article's id, so nothing ever moves between releases and no article
@@ -346,16 +345,7 @@ def _alpha(raw: Sequence[dict]) -> float | None:
     stances: dict[str, dict[str, int]] = defaultdict(dict)  # segment -> annotator -> stance
     for row in raw:
         stances[row["segment_id"]][row["annotator"]] = row["stance"]
-    annotators = {name: index for index, name in enumerate(sorted({row["annotator"] for row in raw}))}
-    if len(annotators) < 2 or all(len(labels) < 2 for labels in stances.values()):
-        return None
-    if len({row["stance"] for row in raw}) < 2:
-        return None  # one value only: alpha is 0/0
-    matrix = np.full((len(annotators), len(stances)), np.nan)  # annotator x segment, NaN where one did not label
-    for column, labels in enumerate(stances.values()):
-        for annotator, stance in labels.items():
-            matrix[annotators[annotator], column] = stance
-    return float(krippendorff.alpha(reliability_data=matrix, level_of_measurement="nominal"))
+    return nominal_alpha(stances.values())
 
 
 def diff_tables(old: Tables, new: Tables) -> dict[str, list[dict]]:

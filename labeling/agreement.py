@@ -1,7 +1,7 @@
 """Inter-annotator agreement and adjudication: pure functions over lists of Annotation records.
 
 Sentence stance: Cohen's kappa per annotator pair (scikit-learn), Fleiss' kappa on the segments every annotator
-rated (statsmodels), Krippendorff's alpha with missing ratings (krippendorff, nominal). Actor spans: pairwise
+rated (statsmodels), Krippendorff's alpha with missing ratings (corpus.reliability). Actor spans: pairwise
 precision/recall/F1 on exact (start, end, type) and overlap (same type, shared characters) matches, and agreement
 on the stance and actor id of exactly matched spans. `adjudicate` turns majorities into gold and lists ties.
 """
@@ -15,11 +15,10 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 from itertools import combinations
 
-import krippendorff
-import numpy as np
 from sklearn.metrics import cohen_kappa_score
 from statsmodels.stats.inter_rater import aggregate_raters, fleiss_kappa
 
+from corpus.reliability import nominal_alpha
 from corpus.schema import GOLD_ANNOTATOR, STANCE_LABELS, ActorSpan, Annotation
 
 SpanKey = tuple[int, int, str]
@@ -88,28 +87,17 @@ def sentence_stance_agreement(annotations: Iterable[Annotation]) -> dict:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", RuntimeWarning)
             fleiss = _number(fleiss_kappa(table, method="fleiss"))
+    alpha = nominal_alpha(
+        {name: STANCE_LABELS.index(a.stance.value) for name, a in ratings.items()} for ratings in segments.values()
+    )
     return {
         "annotators": annotators,
         "segments": len(segments),
         "segments_with_two_or_more": sum(len(r) >= 2 for r in segments.values()),
         "pairs": pairs,
         "fleiss_kappa": {"segments": len(rated_by_all), "value": fleiss},
-        "krippendorff_alpha": {"segments": len(segments), "value": _alpha(segments, annotators)},
+        "krippendorff_alpha": {"segments": len(segments), "value": _number(alpha)},
     }
-
-
-def _alpha(segments: dict[str, dict[str, Annotation]], annotators: list[str]) -> float | None:
-    matrix = np.array(
-        [
-            [STANCE_LABELS.index(r[name].stance.value) if name in r else np.nan for r in segments.values()]
-            for name in annotators
-        ],
-        dtype=float,
-    )
-    values = set(matrix[~np.isnan(matrix)].tolist())
-    if len(annotators) < 2 or len(values) < 2 or not any(np.sum(~np.isnan(matrix), axis=0) >= 2):
-        return None  # alpha needs two raters of one unit and more than one value in the data
-    return _number(krippendorff.alpha(reliability_data=matrix, level_of_measurement="nominal"))
 
 
 def _exact_key(span: ActorSpan) -> SpanKey:
