@@ -16,11 +16,10 @@ from sklearn.feature_extraction import DictVectorizer
 from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import GroupKFold, KFold
 from sklearn.pipeline import Pipeline
-
-from baselines.metrics import Span, span_metrics
-from baselines.protocol import MAX_FOLDS, MIN_TRAIN_ROWS
-from corpus.actors import find_actor_mentions, load_actor_registry
-from corpus.errors import InputError
+from stance_corpus.baselines.metrics import Span, span_metrics
+from stance_corpus.baselines.protocol import MAX_FOLDS, MIN_TRAIN_ROWS
+from stance_corpus.corpus.actors import find_actor_mentions, load_actor_registry
+from stance_corpus.corpus.errors import InputError
 
 ACTOR_CONFIGS = ("sentences", "actors", "actor_tags")
 WINDOW = 2

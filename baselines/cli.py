@@ -6,7 +6,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from corpus.actors import REGISTRY_FILE
+from stance_corpus.corpus.actors import REGISTRY_FILE
 
 DEFAULT_TARGET_COLUMN = "target"
 
@@ -56,9 +56,8 @@ def add_commands(subparsers: argparse._SubParsersAction) -> None:
 # The baselines import datasets and scikit-learn (seconds); importing them only when used keeps other commands quick.
 def run_baseline_command(args: argparse.Namespace) -> None:
     import datasets
-
-    from baselines.data import Columns, default_dataset, load_stance_data
-    from baselines.run import run_baseline
+    from stance_corpus.baselines.data import Columns, default_dataset, load_stance_data
+    from stance_corpus.baselines.run import run_baseline
 
     datasets.disable_progress_bars()
     dataset = args.dataset or str(default_dataset())
@@ -75,10 +74,9 @@ def run_baseline_command(args: argparse.Namespace) -> None:
 
 def run_predict_command(args: argparse.Namespace) -> None:
     import jsonlines
-
-    from baselines.predict import load_model, predict_sentences, read_sentences, write_predictions
-    from corpus.errors import InputError
-    from corpus.jsonl import read_jsonl, write_jsonl
+    from stance_corpus.baselines.predict import load_model, predict_sentences, read_sentences, write_predictions
+    from stance_corpus.corpus.errors import InputError
+    from stance_corpus.corpus.jsonl import read_jsonl, write_jsonl
 
     bundle = load_model(args.model)
     where = str(args.input or "<stdin>")

@@ -11,11 +11,10 @@ from pathlib import Path
 
 import datasets
 import pandas as pd
-
-from baselines.models import TARGET, TEXT
-from corpus.errors import InputError, StanceCorpusError
-from corpus.release_card import CARD_FILE, DEFAULT_CONFIG, split_card
-from corpus.release_files import RELEASES_DIR
+from stance_corpus.baselines.models import TARGET, TEXT
+from stance_corpus.corpus.errors import InputError, StanceCorpusError
+from stance_corpus.corpus.release.card import CARD_FILE, DEFAULT_CONFIG, split_card
+from stance_corpus.corpus.release.folder import RELEASES_DIR
 
 LABEL = "label"
 GROUP = "group"

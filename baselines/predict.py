@@ -20,12 +20,11 @@ import numpy as np
 import pandas as pd
 import skops.io
 from scipy.special import softmax
-
-from baselines.models import TARGET, TEXT
-from corpus.errors import InputError
-from corpus.files import atomic_path
-from corpus.jsonl import write_jsonl
-from corpus.schema import ANNOTATED_KINDS
+from stance_corpus.baselines.models import TARGET, TEXT
+from stance_corpus.corpus.errors import InputError
+from stance_corpus.corpus.files import atomic_path
+from stance_corpus.corpus.jsonl import write_jsonl
+from stance_corpus.corpus.schema import ANNOTATED_KINDS
 
 TRUSTED_TYPES = frozenset(
     {

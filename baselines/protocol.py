@@ -13,8 +13,7 @@ from dataclasses import dataclass
 
 import numpy as np
 from sklearn.model_selection import GroupKFold, StratifiedKFold
-
-from baselines.data import GROUP, LABEL, SPLIT, StanceData
+from stance_corpus.baselines.data import GROUP, LABEL, SPLIT, StanceData
 
 MIN_TRAIN_ROWS = 100
 MAX_FOLDS = 5

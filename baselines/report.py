@@ -17,9 +17,8 @@ matplotlib.use("Agg")  # no display on servers and CI; must come before pyplot i
 import matplotlib.pyplot as plt
 import numpy as np
 from sklearn.metrics import ConfusionMatrixDisplay
-
-from baselines.data import LABEL, SPLIT, StanceData
-from baselines.predict import save_model
+from stance_corpus.baselines.data import LABEL, SPLIT, StanceData
+from stance_corpus.baselines.predict import save_model
 
 
 def write_report(out: Path, report: dict, data: StanceData, bundles: dict) -> Path:

@@ -13,15 +13,14 @@ import numpy as np
 from sklearn.base import clone
 from sklearn.exceptions import FitFailedWarning
 from sklearn.model_selection import learning_curve
+from stance_corpus.baselines.actors import actor_baseline
+from stance_corpus.baselines.data import GROUP, LABEL, SPLIT, StanceData
+from stance_corpus.baselines.metrics import BOOTSTRAP_RESAMPLES, CONFIDENCE, bootstrap_unit, stance_metrics
+from stance_corpus.baselines.models import MODELS, TARGET, TEXT, fit_model
+from stance_corpus.baselines.predict import model_version
+from stance_corpus.baselines.protocol import Protocol, choose_protocol, groups_for
+from stance_corpus.baselines.report import write_report
 from tqdm import tqdm
-
-from baselines.actors import actor_baseline
-from baselines.data import GROUP, LABEL, SPLIT, StanceData
-from baselines.metrics import BOOTSTRAP_RESAMPLES, CONFIDENCE, bootstrap_unit, stance_metrics
-from baselines.models import MODELS, TARGET, TEXT, fit_model
-from baselines.predict import model_version
-from baselines.protocol import Protocol, choose_protocol, groups_for
-from baselines.report import write_report
 
 LEARNING_CURVE_MODEL = "tfidf-logreg"
 LEARNING_CURVE_SIZES = (0.2, 0.4, 0.6, 0.8, 1.0)

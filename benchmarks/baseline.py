@@ -23,11 +23,10 @@ from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.linear_model import LogisticRegression
 from sklearn.metrics import f1_score
 from sklearn.pipeline import Pipeline
-
-from baselines.models import TEXT, fit_model
-from corpus.articles import load_articles
-from corpus.schema import SegmentKind
-from corpus.segment import segment_article
+from stance_corpus.baselines.models import TEXT, fit_model
+from stance_corpus.corpus.articles import load_articles
+from stance_corpus.corpus.schema import SegmentKind
+from stance_corpus.corpus.segment import segment_article
 
 ACTORS = [
     "Syrian government forces",

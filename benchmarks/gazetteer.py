@@ -14,10 +14,10 @@ import argparse
 import sys
 from pathlib import Path
 
-from corpus.actors import REGISTRY_FILE, find_actor_mentions, load_actor_registry
-from corpus.errors import StanceCorpusError
-from corpus.schema import Actor, ActorSpan, Annotation
-from corpus.store import GOLD_FILE, STORE_DIR, read_annotations
+from stance_corpus.corpus.actors import REGISTRY_FILE, find_actor_mentions, load_actor_registry
+from stance_corpus.corpus.errors import StanceCorpusError
+from stance_corpus.corpus.schema import Actor, ActorSpan, Annotation
+from stance_corpus.corpus.store import GOLD_FILE, STORE_DIR, read_annotations
 
 CRITERIA = {
     "exact": lambda a, b: (a.start, a.end, a.actor_id) == (b.start, b.end, b.actor_id),

@@ -23,12 +23,12 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))  # run from a checkout without installing
 
-from corpus.articles import load_articles
-from corpus.schema import SEED_TARGET
-from labeling.pull import annotations_from_export, export_snapshot
-from labeling.push import ensure_project, push_tasks
-from labeling.server import connect, start_local_server
-from labeling.tasks import build_tasks
+from stance_corpus.corpus.articles import load_articles
+from stance_corpus.corpus.schema import SEED_TARGET
+from stance_corpus.labeling.pull import annotations_from_export, export_snapshot
+from stance_corpus.labeling.push import ensure_project, push_tasks
+from stance_corpus.labeling.server import connect, start_local_server
+from stance_corpus.labeling.tasks import build_tasks
 
 
 def synthetic_tasks(count: int) -> list[dict]:

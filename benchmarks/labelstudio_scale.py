@@ -34,9 +34,10 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))  # run from a checkout; also makes tests/postgres.py importable
 
-from labeling.push import ensure_project, push_tasks  # noqa: E402
-from labeling.server import TOKEN_ENV, URL_ENV, connect, start_local_server  # noqa: E402
-from stance_corpus.cli import main as stance_corpus_main  # noqa: E402  (imported by every step: same baseline memory)
+from stance_corpus.labeling.push import ensure_project, push_tasks
+from stance_corpus.labeling.server import TOKEN_ENV, URL_ENV, connect, start_local_server
+
+from stance_corpus.cli import main as stance_corpus_main
 
 # benchmarks/ is no package (and site-packages holds an unrelated `benchmarks`): load the sibling by its path.
 _SIBLING = runpy.run_path(str(Path(__file__).with_name("labeling.py")))

@@ -24,20 +24,15 @@ from pathlib import Path
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("HF_DATASETS_OFFLINE", "1")
 
-import datasets  # noqa: E402
+import datasets
 
 datasets.disable_progress_bars()  # the release builds print their own progress; one bar per parquet file is noise
 
-from corpus import load_articles, segment_article  # noqa: E402
-from corpus.release import FEATURES  # noqa: E402
-from corpus.release_files import (  # noqa: E402
-    build_release,
-    first_difference,
-    read_release,
-    segmenting,
-    write_tables,
-)
-from corpus.schema import (  # noqa: E402
+from stance_corpus.corpus import load_articles, segment_article
+from stance_corpus.corpus.release.build import build_release, write_tables
+from stance_corpus.corpus.release.folder import first_difference, read_release
+from stance_corpus.corpus.release.rows import FEATURES
+from stance_corpus.corpus.schema import (
     ANNOTATED_KINDS,
     GOLD_ANNOTATOR,
     STANCE_LABELS,
@@ -46,7 +41,8 @@ from corpus.schema import (  # noqa: E402
     Annotation,
     Stance,
 )
-from corpus.store import write_annotations  # noqa: E402
+from stance_corpus.corpus.store import write_annotations
+from stance_corpus.corpus.workers import segmenting
 
 REPO = Path(__file__).resolve().parents[1]
 ACTOR_NAMES = {
@@ -87,7 +83,7 @@ def make_project(root: Path, sentences: int) -> int:
                 for start in [segment.text.find(name)]
                 if start >= 0
             )
-            record = dict(segment_id=segment.id, article_id=article.id, text=segment.text, target="the talks")
+            record = {"segment_id": segment.id, "article_id": article.id, "text": segment.text, "target": "the talks"}
             gold.append(Annotation(**record, annotator=GOLD_ANNOTATOR, stance=stance, actors=spans))
             raw.append(Annotation(**record, annotator="annotator_1", stance=stance, actors=spans))
             raw.append(Annotation(**record, annotator="annotator_2", stance=Stance.NONE))

@@ -29,8 +29,8 @@ from tqdm import tqdm
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))  # run from a checkout without installing
 
-from corpus.articles import CATALOGUE_NAME, iter_articles, load_articles  # noqa: E402
-from corpus.segment import segment_article  # noqa: E402
+from stance_corpus.corpus.articles import CATALOGUE_NAME, iter_articles, load_articles
+from stance_corpus.corpus.segment import segment_article
 
 SEED_ID = "000_b923e88ad6c5b85a"
 TIMING_RUNS = 3
@@ -139,7 +139,10 @@ def main(argv: list[str] | None = None) -> None:
             size_folder = Path(temporary) / f"memory-{size}"
             size_folder.mkdir()
             write_seed_folder(size_folder, size, random.Random(args.seed))
-            peaks[size] = [peak_bytes(lambda: run(size_folder)) for run in (project_path, load_everything_first)]
+            peaks[size] = [
+                peak_bytes(lambda run=run, folder=size_folder: run(folder))
+                for run in (project_path, load_everything_first)
+            ]
         small, large = args.memory_sizes
         print(f"| peak memory (tracemalloc) | {small} articles | {large} articles | each added article |")
         print("|---|--:|--:|--:|")

@@ -30,7 +30,7 @@ from tqdm import tqdm
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))  # run from a checkout without installing
 
-from corpus.segment import paragraph_spans  # noqa: E402
+from stance_corpus.corpus.segment import paragraph_spans
 
 DEFAULT_GUM = REPO.parent / "shared" / "benchmarks" / "segmentation" / "gum_news_dev.jsonl"
 SEED_TEXT = REPO / "seeds" / "000_b923e88ad6c5b85a.txt"

@@ -3,9 +3,9 @@
 The public surface for research code; everything here is importable without Label Studio running.
 """
 
-from corpus.articles import iter_articles, load_articles
-from corpus.errors import InputError, ReleaseError, StanceCorpusError
-from corpus.schema import (
+from stance_corpus.corpus.articles import iter_articles, load_articles
+from stance_corpus.corpus.errors import InputError, ReleaseError, StanceCorpusError
+from stance_corpus.corpus.schema import (
     ACTOR_TYPE_LABELS,
     STANCE_LABELS,
     Actor,
@@ -17,10 +17,11 @@ from corpus.schema import (
     SegmentKind,
     Stance,
 )
-from corpus.segment import segment_article
+from stance_corpus.corpus.segment import segment_article
 
 __all__ = [
     "ACTOR_TYPE_LABELS",
+    "STANCE_LABELS",
     "Actor",
     "ActorSpan",
     "ActorType",
@@ -28,7 +29,6 @@ __all__ = [
     "Article",
     "InputError",
     "ReleaseError",
-    "STANCE_LABELS",
     "Segment",
     "SegmentKind",
     "Stance",

@@ -13,9 +13,9 @@ import functools
 import re
 from pathlib import Path
 
-from corpus.errors import InputError
-from corpus.jsonl import read_jsonl
-from corpus.schema import Actor, ActorSpan, ActorType, Stance
+from stance_corpus.corpus.errors import InputError
+from stance_corpus.corpus.jsonl import read_jsonl
+from stance_corpus.corpus.schema import Actor, ActorSpan, ActorType, Stance
 
 REGISTRY_FILE = Path("seeds/actors.jsonl")
 
@@ -28,7 +28,7 @@ def load_actor_registry(path: Path = REGISTRY_FILE) -> dict[str, Actor]:
     """Actor id -> Actor, in file order; every line checked, InputError naming `path:line` and the problem."""
     path = Path(path)
     if not path.is_file():
-        raise InputError(path, "missing: the actor registry is one JSON object a line (README, 'Actor registry')")
+        raise InputError(path, "missing: the actor registry is one JSON object a line (docs/corpus.md, 'Actor registry')")
     registry: dict[str, Actor] = {}
     line_of: dict[str, int] = {}
     alias_owner: dict[str, tuple[str, int]] = {}

@@ -10,9 +10,9 @@ import hashlib
 from collections.abc import Iterator
 from pathlib import Path
 
-from corpus.errors import InputError
-from corpus.jsonl import read_jsonl
-from corpus.schema import Article
+from stance_corpus.corpus.errors import InputError
+from stance_corpus.corpus.jsonl import read_jsonl
+from stance_corpus.corpus.schema import Article
 
 CATALOGUE_NAME = "articles.jsonl"
 TEXT_SUFFIX = ".txt"

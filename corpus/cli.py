@@ -8,9 +8,9 @@ import tempfile
 from collections import Counter
 from pathlib import Path
 
-from corpus.articles import iter_articles
-from corpus.jsonl import write_jsonl
-from corpus.segment import segment_article
+from stance_corpus.corpus.articles import iter_articles
+from stance_corpus.corpus.jsonl import write_jsonl
+from stance_corpus.corpus.segment import segment_article
 
 
 def add_commands(subparsers: argparse._SubParsersAction) -> None:
@@ -91,8 +91,7 @@ def add_release_commands(subparsers: argparse._SubParsersAction) -> None:
 # The release modules import `datasets` (about a second); importing them only when used keeps `segment` quick.
 def run_release(args: argparse.Namespace) -> None:
     import datasets
-
-    from corpus.release_files import build_release
+    from stance_corpus.corpus.release.build import build_release
 
     datasets.disable_progress_bars()  # one bar per parquet file would drown the build's own progress bars
     folder, written = build_release(Path(), args.version, args.out)
@@ -101,9 +100,9 @@ def run_release(args: argparse.Namespace) -> None:
 
 
 def run_release_diff(args: argparse.Namespace) -> None:
-    from corpus.errors import ReleaseError
-    from corpus.release import diff_tables
-    from corpus.release_files import read_release, resolve_release
+    from stance_corpus.corpus.errors import ReleaseError
+    from stance_corpus.corpus.release.folder import read_release, resolve_release
+    from stance_corpus.corpus.release.rows import diff_tables
 
     if args.version or args.out:
         raise ReleaseError("`release diff A B` compares the releases A and B: --version and --out are for a build")
@@ -120,6 +119,7 @@ def run_release_diff(args: argparse.Namespace) -> None:
 
 
 def run_publish(args: argparse.Namespace) -> None:
-    from corpus.release_files import publish_release, resolve_release
+    from stance_corpus.corpus.release.folder import resolve_release
+    from stance_corpus.corpus.release.publish import publish_release
 
     print(publish_release(resolve_release(args.release, Path()), args.repo_id, private=not args.public))

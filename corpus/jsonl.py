@@ -11,8 +11,7 @@ from typing import IO, Any
 
 import jsonlines
 import orjson
-
-from corpus.errors import InputError
+from stance_corpus.corpus.errors import InputError
 
 dumps = functools.partial(json.dumps, ensure_ascii=False, separators=(", ", ": "))
 

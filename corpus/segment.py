@@ -1,6 +1,6 @@
 """Splitting an article into segments (headline, notes, headings, body sentences, boilerplate) with exact offsets.
 
-Sentence boundaries come from syntok, chosen by measurement on English news (README, "Segmentation"); this module
+Sentence boundaries come from syntok, chosen by measurement on English news (docs/corpus.md, "Why syntok"); this module
 only classifies paragraphs and keeps offsets exact: `article.text[segment.start:segment.end] == segment.text`.
 It also hands on syntok's word tokens of each segment (`tokenized_segments`), which the actor_tags config releases.
 """
@@ -13,9 +13,8 @@ from collections import Counter
 from collections.abc import Iterator
 
 import syntok.segmenter
+from stance_corpus.corpus.schema import Article, Segment, SegmentKind
 from syntok.tokenizer import Token, Tokenizer
-
-from corpus.schema import Article, Segment, SegmentKind
 
 # Paragraphs are separated by blank lines; `[^\S\n]` (whitespace but a newline) also accepts "\r\n" line ends.
 _BLANK_LINE = re.compile(r"\n[^\S\n]*\n")
@@ -101,7 +100,7 @@ def segment_id(article_id: str, text: str, occurrence: int) -> str:
 
     `occurrence` tells apart identical sentences of one article (0 for the first, 1 for the second, ...).
     """
-    digest = hashlib.sha256(f"{article_id}\n{occurrence}\n{text}".encode("utf-8")).hexdigest()
+    digest = hashlib.sha256(f"{article_id}\n{occurrence}\n{text}".encode()).hexdigest()
     return f"{article_id}-{digest[:12]}"
 
 

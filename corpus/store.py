@@ -12,10 +12,10 @@ from __future__ import annotations
 from collections.abc import Iterable
 from pathlib import Path
 
-from corpus.errors import InputError
-from corpus.files import atomic_path
-from corpus.jsonl import read_jsonl, to_plain, write_jsonl
-from corpus.schema import ActorSpan, ActorType, Annotation, Stance
+from stance_corpus.corpus.errors import InputError
+from stance_corpus.corpus.files import atomic_path
+from stance_corpus.corpus.jsonl import read_jsonl, to_plain, write_jsonl
+from stance_corpus.corpus.schema import ActorSpan, ActorType, Annotation, Stance
 
 STORE_DIR = Path("annotations")
 ANNOTATIONS_FILE = "annotations.jsonl"

@@ -16,10 +16,9 @@ from dataclasses import dataclass, replace
 from itertools import combinations
 
 from sklearn.metrics import cohen_kappa_score
+from stance_corpus.corpus.reliability import nominal_alpha
+from stance_corpus.corpus.schema import GOLD_ANNOTATOR, STANCE_LABELS, ActorSpan, Annotation
 from statsmodels.stats.inter_rater import aggregate_raters, fleiss_kappa
-
-from corpus.reliability import nominal_alpha
-from corpus.schema import GOLD_ANNOTATOR, STANCE_LABELS, ActorSpan, Annotation
 
 SpanKey = tuple[int, int, str]
 

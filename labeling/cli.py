@@ -12,16 +12,23 @@ import json
 import threading
 from pathlib import Path
 
-from corpus.actors import REGISTRY_FILE, find_actor_mentions, load_actor_registry
-from corpus.articles import iter_articles
-from corpus.errors import InputError, LabelStudioError
-from corpus.files import write_text_atomic
-from corpus.jsonl import to_plain
-from corpus.schema import SEED_TARGET
-from corpus.store import ANNOTATIONS_FILE, GOLD_FILE, STORE_DIR, merge_annotations, read_annotations, write_annotations
-from labeling.predictions import read_predictions
-from labeling.settings import DATABASE_ENV, EMBEDDED_DATA_DIR
-from labeling.tasks import build_tasks
+from stance_corpus.corpus.actors import REGISTRY_FILE, find_actor_mentions, load_actor_registry
+from stance_corpus.corpus.articles import iter_articles
+from stance_corpus.corpus.errors import InputError, LabelStudioError
+from stance_corpus.corpus.files import write_text_atomic
+from stance_corpus.corpus.jsonl import to_plain
+from stance_corpus.corpus.schema import SEED_TARGET
+from stance_corpus.corpus.store import (
+    ANNOTATIONS_FILE,
+    GOLD_FILE,
+    STORE_DIR,
+    merge_annotations,
+    read_annotations,
+    write_annotations,
+)
+from stance_corpus.labeling.predictions import read_predictions
+from stance_corpus.labeling.settings import DATABASE_ENV, EMBEDDED_DATA_DIR
+from stance_corpus.labeling.tasks import build_tasks
 
 DEFAULT_PROJECT = "stance-corpus"
 DATASET_CARD = Path("DATASET_CARD.md")
@@ -94,8 +101,14 @@ def _add_connection_arguments(parser: argparse.ArgumentParser) -> None:
 
 # The Label Studio SDK and the statistics libraries take seconds to import: only the commands that use them do.
 def run_annotate(args: argparse.Namespace) -> None:
-    from labeling.push import SAMPLING_ORDER, SEQUENTIAL_SAMPLING, ensure_project, guidelines_html, push_tasks
-    from labeling.server import open_label_studio
+    from stance_corpus.labeling.push import (
+        SAMPLING_ORDER,
+        SEQUENTIAL_SAMPLING,
+        ensure_project,
+        guidelines_html,
+        push_tasks,
+    )
+    from stance_corpus.labeling.server import open_label_studio
 
     if args.annotators_per_task < 1:
         raise InputError("--annotators-per-task", "must be 1 or more")
@@ -145,9 +158,9 @@ def run_annotate(args: argparse.Namespace) -> None:
 
 
 def run_pull(args: argparse.Namespace) -> None:
-    from labeling.pull import annotations_from_export, export_snapshot
-    from labeling.push import find_project
-    from labeling.server import open_label_studio
+    from stance_corpus.labeling.pull import annotations_from_export, export_snapshot
+    from stance_corpus.labeling.push import find_project
+    from stance_corpus.labeling.server import open_label_studio
 
     with open_label_studio(args.data_dir, database=args.database) as (client, url, _):
         project = find_project(client, args.project)
@@ -172,7 +185,7 @@ def run_pull(args: argparse.Namespace) -> None:
 
 
 def run_agreement(args: argparse.Namespace) -> None:
-    from labeling.agreement import actor_span_agreement, adjudicate, sentence_stance_agreement
+    from stance_corpus.labeling.agreement import actor_span_agreement, adjudicate, sentence_stance_agreement
 
     annotations = read_annotations(args.store / ANNOTATIONS_FILE)
     if not annotations:

@@ -15,9 +15,9 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable
 
-from corpus.errors import InputError, LabelStudioError
-from corpus.schema import ActorSpan, Annotation, Stance, StancePrediction
-from corpus.store import annotation_from_record
+from stance_corpus.corpus.errors import InputError, LabelStudioError
+from stance_corpus.corpus.schema import ActorSpan, Annotation, Stance, StancePrediction
+from stance_corpus.corpus.store import annotation_from_record
 
 SENTENCE_STANCE = "stance"
 ACTOR_LABELS = "actor"

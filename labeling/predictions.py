@@ -8,9 +8,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from corpus.errors import InputError
-from corpus.jsonl import read_jsonl
-from corpus.schema import STANCE_LABELS, Stance, StancePrediction
+from stance_corpus.corpus.errors import InputError
+from stance_corpus.corpus.jsonl import read_jsonl
+from stance_corpus.corpus.schema import STANCE_LABELS, Stance, StancePrediction
 
 
 def read_predictions(path: Path) -> list[tuple[str, StancePrediction]]:

@@ -5,7 +5,7 @@ export_snapshot(client, project_id)   the project's tasks with all their annotat
 annotations_from_export(tasks)        checked Annotation records + counts; pure, raises on any invalid one
 
 Only the Annotation records are kept: the export (about 10 KB per task in memory with two annotators) is never
-held whole, so a pull's memory does not grow with the export (README, "Label Studio at scale").
+held whole, so a pull's memory does not grow with the export (docs/benchmarks.md, "Label Studio at scale").
 """
 
 from __future__ import annotations
@@ -21,11 +21,10 @@ from typing import IO
 import ijson
 from label_studio_sdk import LabelStudio
 from label_studio_sdk.core.api_error import ApiError
+from stance_corpus.corpus.errors import LabelStudioError
+from stance_corpus.corpus.schema import Annotation
+from stance_corpus.labeling.convert import annotation_from_label_studio
 from tqdm import tqdm
-
-from corpus.errors import LabelStudioError
-from corpus.schema import Annotation
-from labeling.convert import annotation_from_label_studio
 
 EXPORT_TIMEOUT_SECONDS = 600.0
 # The annotator is known by email, so the export carries the whole user; drafts and predictions only as ids.

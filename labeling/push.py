@@ -20,15 +20,14 @@ from xml.etree import ElementTree
 from label_studio_sdk import LabelStudio
 from label_studio_sdk.core.api_error import ApiError
 from markdown_it import MarkdownIt
+from stance_corpus.corpus.errors import InputError, LabelStudioError
+from stance_corpus.corpus.schema import ActorSpan, StancePrediction
+from stance_corpus.labeling.convert import prediction_from_stance, result_from_spans
+from stance_corpus.labeling.tasks import PushPlan, plan_push
 from tqdm import tqdm
 
-from corpus.errors import InputError, LabelStudioError
-from corpus.schema import ActorSpan, StancePrediction
-from labeling.convert import prediction_from_stance, result_from_spans
-from labeling.tasks import PushPlan, plan_push
-
 # Tasks per request: fewer, larger requests keep a 10,000-task push near one bare import_tasks call of the same
-# tasks (README, "Label Studio at scale").
+# tasks (docs/benchmarks.md, "Label Studio at scale").
 BATCH_SIZE = 2000
 SEQUENTIAL_SAMPLING = "Sequential sampling"
 UNCERTAINTY_SAMPLING = "Uncertainty sampling"

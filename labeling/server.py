@@ -26,10 +26,9 @@ from typing import Self
 import httpx
 from label_studio_sdk import LabelStudio
 from label_studio_sdk.core.api_error import ApiError
-
-from corpus.errors import LabelStudioError
-from corpus.files import write_text_atomic
-from labeling.settings import (
+from stance_corpus.corpus.errors import LabelStudioError
+from stance_corpus.corpus.files import write_text_atomic
+from stance_corpus.labeling.settings import (
     CREDENTIALS_FILE,
     DATABASE_ENV,
     DEFAULT_USERNAME,

@@ -21,6 +21,6 @@ SERVER_ENV = {
     "COLLECT_ANALYTICS": "false",
 }
 # `--database`, in Label Studio's own variable; PostgreSQL is then reached through POSTGRE_HOST, POSTGRE_PORT,
-# POSTGRE_NAME, POSTGRE_USER and POSTGRE_PASSWORD from the environment (README, "Team setup: PostgreSQL").
+# POSTGRE_NAME, POSTGRE_USER and POSTGRE_PASSWORD from the environment (docs/annotation.md, "Team setup: PostgreSQL").
 DATABASE_ENV = {"sqlite": {"DJANGO_DB": "sqlite"}, "postgresql": {"DJANGO_DB": "default"}}
 POSTGRESQL_DJANGO_DB = ("default", "postgresql")

@@ -9,8 +9,8 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 
-from corpus.schema import ANNOTATED_KINDS, Article, SegmentKind
-from corpus.segment import segment_article
+from stance_corpus.corpus.schema import ANNOTATED_KINDS, Article, SegmentKind
+from stance_corpus.corpus.segment import segment_article
 
 
 def build_tasks(articles: Iterable[Article], target: str) -> Iterator[dict]:

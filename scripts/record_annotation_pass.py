@@ -19,16 +19,15 @@ import argparse
 import sys
 from pathlib import Path
 
+from stance_corpus.corpus.errors import InputError, StanceCorpusError
+from stance_corpus.corpus.jsonl import read_jsonl
+from stance_corpus.corpus.schema import Annotation
+from stance_corpus.corpus.store import annotation_from_record
+from stance_corpus.labeling.cli import DEFAULT_PROJECT
+from stance_corpus.labeling.convert import result_from_labels
+from stance_corpus.labeling.push import existing_tasks, find_project
+from stance_corpus.labeling.server import EMBEDDED_DATA_DIR, open_label_studio
 from tqdm import tqdm
-
-from corpus.errors import InputError, StanceCorpusError
-from corpus.jsonl import read_jsonl
-from corpus.schema import Annotation
-from corpus.store import annotation_from_record
-from labeling.cli import DEFAULT_PROJECT
-from labeling.convert import result_from_labels
-from labeling.push import existing_tasks, find_project
-from labeling.server import EMBEDDED_DATA_DIR, open_label_studio
 
 
 def record_pass(labels_path: Path, annotator: str, project_title: str, data_dir: Path) -> tuple[int, int]:

@@ -9,12 +9,12 @@ import sys
 import threading
 from importlib.metadata import version
 
-import baselines.cli
-import corpus.cli
-import labeling.cli
-from corpus.errors import StanceCorpusError
+from stance_corpus.baselines import cli as baselines_cli
+from stance_corpus.corpus import cli as corpus_cli
+from stance_corpus.corpus.errors import StanceCorpusError
+from stance_corpus.labeling import cli as labeling_cli
 
-COMMAND_MODULES = [corpus.cli, labeling.cli, baselines.cli]
+COMMAND_MODULES = [corpus_cli, labeling_cli, baselines_cli]
 
 
 def build_parser() -> argparse.ArgumentParser:

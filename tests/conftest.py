@@ -17,8 +17,7 @@ from pathlib import Path
 import pytest
 from browser import artifacts_dir, chromium  # noqa: F401 - fixtures of the browser tests
 from postgres import postgresql  # noqa: F401 - fixture of the PostgreSQL tests
-
-from labeling.server import RUNNING_FILE, TOKEN_ENV, URL_ENV, LocalServer, start_local_server
+from stance_corpus.labeling.server import RUNNING_FILE, TOKEN_ENV, URL_ENV, LocalServer, start_local_server
 
 
 @pytest.fixture(scope="session")

@@ -22,8 +22,7 @@ from pathlib import Path
 import psycopg
 import pytest
 from psycopg import sql
-
-from labeling.server import free_port
+from stance_corpus.labeling.server import free_port
 
 DEBIAN_POSTGRESQL = Path("/usr/lib/postgresql")
 SUPERUSER = "postgres"

@@ -14,13 +14,13 @@ os.environ.setdefault("HF_DATASETS_OFFLINE", "1")
 
 import datasets
 import matplotlib.image
+from stance_corpus.baselines.metrics import bootstrap_unit, stance_metrics
+from stance_corpus.corpus import load_articles, segment_article
+from stance_corpus.corpus.actors import find_actor_mentions, load_actor_registry
+from stance_corpus.corpus.release.build import build_release
+from stance_corpus.corpus.schema import ANNOTATED_KINDS, GOLD_ANNOTATOR, STANCE_LABELS, Annotation, Stance
+from stance_corpus.corpus.store import write_annotations
 
-from baselines.metrics import bootstrap_unit, stance_metrics
-from corpus import load_articles, segment_article
-from corpus.actors import find_actor_mentions, load_actor_registry
-from corpus.release_files import build_release
-from corpus.schema import ANNOTATED_KINDS, GOLD_ANNOTATOR, STANCE_LABELS, Annotation, Stance
-from corpus.store import write_annotations
 from stance_corpus.cli import main
 
 REPO = Path(__file__).resolve().parents[1]

@@ -15,11 +15,11 @@ from xml.etree import ElementTree
 import httpx
 import pytest
 from playwright.sync_api import BrowserContext, Page, expect
+from stance_corpus.corpus.schema import ActorSpan, ActorType, Annotation, Stance
+from stance_corpus.corpus.store import read_annotations
+from stance_corpus.labeling.push import label_config
+from stance_corpus.labeling.server import connect
 
-from corpus.schema import ActorSpan, ActorType, Annotation, Stance
-from corpus.store import read_annotations
-from labeling.push import label_config
-from labeling.server import connect
 from stance_corpus.cli import main
 
 DATA = Path(__file__).parent / "data" / "test_browser"

@@ -7,10 +7,10 @@ from collections import Counter
 from pathlib import Path
 
 import pytest
+from stance_corpus.corpus.schema import ACTOR_TYPE_LABELS, STANCE_LABELS
+from stance_corpus.corpus.store import ANNOTATIONS_FILE, GOLD_FILE, STORE_DIR, read_annotations
+from stance_corpus.labeling.agreement import actor_span_agreement, sentence_stance_agreement
 
-from corpus.schema import ACTOR_TYPE_LABELS, STANCE_LABELS
-from corpus.store import ANNOTATIONS_FILE, GOLD_FILE, STORE_DIR, read_annotations
-from labeling.agreement import actor_span_agreement, sentence_stance_agreement
 from stance_corpus.cli import main
 
 ROOT = Path(__file__).resolve().parents[1]

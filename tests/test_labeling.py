@@ -20,13 +20,13 @@ import httpx
 import pytest
 from conftest import interrupt
 from label_studio_sdk.core.api_error import ApiError
+from stance_corpus.corpus.schema import ACTOR_TYPE_LABELS, STANCE_LABELS, ActorSpan, ActorType, Annotation, Stance
+from stance_corpus.corpus.store import read_annotations
+from stance_corpus.labeling.agreement import adjudicate
+from stance_corpus.labeling.pull import _download_snapshot
+from stance_corpus.labeling.push import ensure_project, label_config
+from stance_corpus.labeling.server import TOKEN_ENV, URL_ENV, connect, free_port
 
-from corpus.schema import ACTOR_TYPE_LABELS, STANCE_LABELS, ActorSpan, ActorType, Annotation, Stance
-from corpus.store import read_annotations
-from labeling.agreement import adjudicate
-from labeling.pull import _download_snapshot
-from labeling.push import ensure_project, label_config
-from labeling.server import TOKEN_ENV, URL_ENV, connect, free_port
 from stance_corpus.cli import main
 
 DATA = Path(__file__).parent / "data" / "test_labeling"

@@ -1,7 +1,7 @@
 """Closing the loop on a real server: `annotate --predictions FILE` pre-annotates unannotated tasks with a stance
 model's labels (plus the gazetteer's actor spans) and serves the least confident first.
 
-The predictions file is written here by hand in the format of `stance-corpus predict` (README, "Baselines"), for the
+The predictions file is written here by hand in the format of `stance-corpus predict` (docs/baselines.md), for the
 segments `stance-corpus segment` gives the seed folder of tests/data/test_labeling; no model is trained.
 """
 
@@ -13,10 +13,9 @@ from pathlib import Path
 
 import httpx
 import pytest
+from stance_corpus.labeling.server import TOKEN_ENV, URL_ENV, connect, free_port
 from test_labeling import DATA, TARGET, run
 from test_labeling import annotate as annotate_with_target
-
-from labeling.server import TOKEN_ENV, URL_ENV, connect, free_port
 
 VERSION = "tfidf-logreg@9.9.9"
 # (sentence, label, scores) chosen by hand; the top scores 0.40 < 0.50 < 0.60 < 0.70 < 0.90 are the serving order.

@@ -19,6 +19,15 @@ import psycopg
 import pytest
 from conftest import interrupt
 from postgres import PostgresCluster
+from stance_corpus.labeling.server import (
+    CREDENTIALS_FILE,
+    RUNNING_FILE,
+    TOKEN_ENV,
+    URL_ENV,
+    LocalServer,
+    connect,
+    free_port,
+)
 from test_labeling import (  # noqa: F401  (run again here, against Label Studio on PostgreSQL)
     ACTORS,
     DATA,
@@ -33,8 +42,6 @@ from test_labeling import (  # noqa: F401  (run again here, against Label Studio
     test_pull_returns_every_annotation_of_two_users_field_by_field,
     test_push_three_times_then_new_article_then_edited_sentence,
 )
-
-from labeling.server import CREDENTIALS_FILE, RUNNING_FILE, TOKEN_ENV, URL_ENV, LocalServer, connect, free_port
 
 pytestmark = pytest.mark.postgresql
 

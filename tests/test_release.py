@@ -14,13 +14,13 @@ import pytest
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("HF_DATASETS_OFFLINE", "1")
 
-import datasets  # noqa: E402
-
-from corpus import load_articles, segment_article  # noqa: E402
-from corpus.errors import InputError, ReleaseError  # noqa: E402
-from corpus.release import FEATURES, split_of  # noqa: E402
-from corpus.release_files import build_release, checksum_problem  # noqa: E402
-from corpus.schema import (  # noqa: E402
+import datasets
+from stance_corpus.corpus import load_articles, segment_article
+from stance_corpus.corpus.errors import InputError, ReleaseError
+from stance_corpus.corpus.release.build import build_release
+from stance_corpus.corpus.release.folder import checksum_problem
+from stance_corpus.corpus.release.rows import FEATURES, split_of
+from stance_corpus.corpus.schema import (
     ANNOTATED_KINDS,
     GOLD_ANNOTATOR,
     ActorSpan,
@@ -28,8 +28,9 @@ from corpus.schema import (  # noqa: E402
     Annotation,
     Stance,
 )
-from corpus.store import write_annotations  # noqa: E402
-from stance_corpus.cli import main  # noqa: E402
+from stance_corpus.corpus.store import write_annotations
+
+from stance_corpus.cli import main
 
 REPO = Path(__file__).resolve().parents[1]
 DATA = Path(__file__).parent / "data" / "test_release"
@@ -69,7 +70,7 @@ def make_project(root: Path, extra_articles: tuple[str, ...] = ()) -> Path:
             for name, kind, actor_stance in actors
             for start in [segment.text.index(name)]
         )
-        record = dict(segment_id=segment.id, article_id=segment.article_id, text=segment.text, target=TARGET)
+        record = {"segment_id": segment.id, "article_id": segment.article_id, "text": segment.text, "target": TARGET}
         gold.append(Annotation(**record, annotator=GOLD_ANNOTATOR, stance=stance, actors=spans))
         raw.append(Annotation(**record, annotator="alice", stance=stance, actors=spans))
         raw.append(Annotation(**record, annotator="bob", stance=Stance.NONE))
@@ -243,14 +244,14 @@ def test_the_cli_reports_errors_in_one_line(tmp_path, monkeypatch, capsys):
 
 
 def test_an_interrupted_build_leaves_no_half_release(tmp_path, monkeypatch):
-    import corpus.release_files
+    from stance_corpus.corpus.release import build
 
     project = make_project(tmp_path / "project")
 
     def interrupt(folder: Path) -> None:
         raise KeyboardInterrupt
 
-    monkeypatch.setattr(corpus.release_files, "write_checksums", interrupt)
+    monkeypatch.setattr(build, "write_checksums", interrupt)
     with pytest.raises(KeyboardInterrupt):
         build_release(project, "1.0.0")
     assert list((project / "releases").iterdir()) == []

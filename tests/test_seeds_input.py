@@ -14,9 +14,8 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-
-from corpus import InputError, iter_articles, load_articles
-from corpus.articles import CATALOGUE_NAME
+from stance_corpus.corpus import InputError, iter_articles, load_articles
+from stance_corpus.corpus.articles import CATALOGUE_NAME
 
 REPO = Path(__file__).resolve().parents[1]
 SEED_ID = "000_b923e88ad6c5b85a"
@@ -27,6 +26,7 @@ SEED_META = json.loads((REPO / "seeds" / CATALOGUE_NAME).read_text(encoding="utf
 def run_cli(*args: str | Path, cwd: Path | None = None) -> subprocess.CompletedProcess:
     return subprocess.run(
         [sys.executable, "-m", "stance_corpus.cli", *map(str, args)],
+        check=False,
         capture_output=True,
         text=True,
         encoding="utf-8",

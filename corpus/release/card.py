@@ -10,10 +10,9 @@ from collections.abc import Mapping
 import yaml
 from datasets import DatasetInfo, SplitDict, SplitInfo
 from datasets.info import DatasetInfosDict
-
-from corpus.errors import ReleaseError
-from corpus.release import FEATURES, SPLIT_BUCKETS, SPLITS, Tables, agreement_summary, label_counts
-from corpus.schema import ACTOR_TYPE_LABELS, STANCE_LABELS
+from stance_corpus.corpus.errors import ReleaseError
+from stance_corpus.corpus.release.rows import FEATURES, SPLIT_BUCKETS, SPLITS, Tables, agreement_summary, label_counts
+from stance_corpus.corpus.schema import ACTOR_TYPE_LABELS, STANCE_LABELS
 
 CARD_FILE = "DATASET_CARD.md"
 CHANGELOG_FILE = "CHANGELOG.md"
@@ -134,8 +133,8 @@ def _statistics(version: str, tables: Tables, inputs: Mapping[str, str], notes: 
             for config, splits in tables.items()
         ),
         "",
-        "Each row type has its own config because a Hugging Face config holds one table: span rows (`actors`) and "
-        "token rows (`actor_tags`) cannot share a schema with sentence rows.",
+        ("Each row type has its own config because a Hugging Face config holds one table: span rows (`actors`) and "
+        "token rows (`actor_tags`) cannot share a schema with sentence rows."),
         "",
         "```python",
         "from datasets import load_dataset",

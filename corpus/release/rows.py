@@ -1,6 +1,6 @@
 """The rows of a dataset release, built by pure functions from articles, segments and the annotation store.
 
-A release has one config per row type (README, "Dataset releases"):
+A release has one config per row type (docs/releases.md):
 
     sentences        one row per segment with a gold label: text, stance, actor spans, context, agreement
     actors           one row per gold actor mention (span / entity work)
@@ -18,8 +18,8 @@ from collections import Counter, defaultdict
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 
 from datasets import ClassLabel, Features, List, Value
-
-from corpus.schema import (
+from stance_corpus.corpus.reliability import nominal_alpha
+from stance_corpus.corpus.schema import (
     ACTOR_TYPE_LABELS,
     ANNOTATED_KINDS,
     GOLD_ANNOTATOR,
@@ -30,8 +30,7 @@ from corpus.schema import (
     Segment,
     SegmentKind,
 )
-from corpus.reliability import nominal_alpha
-from corpus.segment import TokenSpans
+from stance_corpus.corpus.segment import TokenSpans
 
 # A sentence's split depends only on its article's id, so nothing ever moves between releases and no article
 # contributes sentences to two splits. (split, exclusive upper bound of its sha256 bucket 0..99)
