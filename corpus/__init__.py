@@ -21,7 +21,6 @@ from stance_corpus.corpus.segment import segment_article
 
 __all__ = [
     "ACTOR_TYPE_LABELS",
-    "STANCE_LABELS",
     "Actor",
     "ActorSpan",
     "ActorType",
@@ -29,6 +28,7 @@ __all__ = [
     "Article",
     "InputError",
     "ReleaseError",
+    "STANCE_LABELS",
     "Segment",
     "SegmentKind",
     "Stance",
