@@ -39,7 +39,7 @@ GUIDELINES_HEADING = "## Annotation guidelines"
 
 
 def label_config() -> str:
-    return files("labeling").joinpath("config.xml").read_text(encoding="utf-8")
+    return files("stance_corpus.labeling").joinpath("config.xml").read_text(encoding="utf-8")
 
 
 def guidelines_html(card_path: Path) -> str:
