@@ -18,7 +18,7 @@ CATALOGUE_NAME = "articles.jsonl"
 TEXT_SUFFIX = ".txt"
 
 _REQUIRED_FIELDS = ("id", "language", "license")
-_OPTIONAL_FIELDS = ("title", "source", "published", "url", "notes")
+_OPTIONAL_FIELDS = ("title", "source", "published", "url", "notes", "attribution")
 
 
 def load_articles(path: str | Path) -> list[Article]:

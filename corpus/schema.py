@@ -57,6 +57,7 @@ class Article:
     language: str
     license: str
     notes: str | None = None
+    attribution: str | None = None  # the attribution statement its licence asks for, verbatim (ATTRIBUTION.md)
 
 
 @dataclass(frozen=True, slots=True)

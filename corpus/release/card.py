@@ -8,7 +8,7 @@ import re
 from collections.abc import Mapping
 
 import yaml
-from datasets import DatasetInfo, SplitDict, SplitInfo
+from datasets import DatasetInfo, Features, SplitDict, SplitInfo
 from datasets.info import DatasetInfosDict
 from stance_corpus.corpus.errors import ReleaseError
 from stance_corpus.corpus.release.rows import FEATURES, SPLIT_BUCKETS, SPLITS, Tables, agreement_summary, label_counts
@@ -71,9 +71,10 @@ def render_card(
     files: Mapping[str, Mapping[str, tuple[str, int]]],
     inputs: Mapping[str, str],
     notes: str,
+    features: Mapping[str, Features] = FEATURES,
 ) -> str:
     """The release README.md; `files`: config -> split -> (path in the release, arrow bytes); `inputs`: path ->
-    sha256."""
+    sha256; `features`: the features of each config (those of release schema 1 by default)."""
     yaml_header = {
         **{key: value for key, value in header.items() if key != "version"},
         "version": version,
@@ -89,7 +90,7 @@ def render_card(
     }
     DatasetInfosDict(
         {
-            config: DatasetInfo(features=FEATURES[config], splits=_split_dict(tables[config], splits))
+            config: DatasetInfo(features=features[config], splits=_split_dict(tables[config], splits))
             for config, splits in files.items()
         }
     ).to_dataset_card_data(yaml_header)
