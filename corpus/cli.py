@@ -58,7 +58,8 @@ def add_release_commands(subparsers: argparse._SubParsersAction) -> None:
         description="Build releases/<version>/ from seeds/, annotations/, DATASET_CARD.md and the version's entry in "
         "CHANGELOG.md of the current folder: "
         "parquet configs, README.md, SHA256SUMS and a git repository tagged v<version>. An existing version is "
-        "never overwritten; rebuilding it only checks that it is byte-identical.",
+        "never overwritten; rebuilding it only checks that it is byte-identical. A version pinned in released.json "
+        "is built from the inputs of its commit and must come out as released.",
     )
     release.add_argument("--version", metavar="X.Y.Z", help="default: the 'version' of DATASET_CARD.md's YAML header")
     release.add_argument("--out", type=Path, metavar="DIR", help="default: releases/<version>")

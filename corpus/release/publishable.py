@@ -74,7 +74,7 @@ def publishing_settings(header: Mapping, where: str) -> Publishing:
     if url is not None and not isinstance(url, str):
         raise ReleaseError(f"{where}: '{CARD_KEY}.url' must be the dataset's address or null")
     labels = block.get("labels_license")
-    if labels not in KNOWN_LICENCES:
+    if not isinstance(labels, str) or labels not in KNOWN_LICENCES:
         raise ReleaseError(
             f"{where}: '{CARD_KEY}.labels_license' {labels!r} is not a known licence ({', '.join(KNOWN_LICENCES)})"
         )

@@ -40,7 +40,8 @@ class Restored:
 
 @dataclass(frozen=True, slots=True)
 class _Text:
-    """An article text and what the release says of it (for the context's headline fallback)."""
+    """An article's text and title: what `rows._with_context` reads of an Article (the title is its headline when
+    the text has no headline segment)."""
 
     text: str
     title: str | None
@@ -70,19 +71,12 @@ def restore_release(release: Path, texts: Sequence[Path], out: Path) -> Restored
                 "exact text (UTF-8, unchanged, the same line ends)",
             )
         restored[row["id"]] = _Text(text, row["title"])
-    segments = {
-        segment.id: (segment, restored[row["id"]])
-        for row in articles
-        if row["id"] in restored
-        for segment in _segments(row, restored[row["id"]].text)
-    }
-    contexts = {
+    segments_of = {row["id"]: _segments(row, restored[row["id"]].text) for row in articles if row["id"] in restored}
+    segments = {segment.id: segment for article_segments in segments_of.values() for segment in article_segments}
+    contexts = {  # the context the release's rows hold, as the build made it (rows._with_context)
         segment.id: context
-        for article_id, article in restored.items()
-        for segment, context in _with_context(
-            article,  # type: ignore[arg-type]  # only its title is read
-            [segment for segment, owner in segments.values() if segment.article_id == article_id],
-        )
+        for article_id, article_segments in segments_of.items()
+        for segment, context in _with_context(restored[article_id], article_segments)  # type: ignore[arg-type]
     }
 
     out.parent.mkdir(parents=True, exist_ok=True)
@@ -136,7 +130,7 @@ def _restore_row(
     config: str,
     row: dict,
     restored: dict[str, _Text],
-    segments: dict[str, tuple[Segment, _Text]],
+    segments: dict[str, Segment],
     contexts: dict[str, dict],
 ) -> dict:
     """The row with the words of its article put back (unchanged when its article is not restored)."""
@@ -147,7 +141,7 @@ def _restore_row(
     segment_id = row[sentence_id[config]]
     if segment_id not in segments:
         return row
-    sentence = segments[segment_id][0].text
+    sentence = segments[segment_id].text
     if config == "sentences":
         return {**row, "text": sentence, "context": contexts[segment_id], "actors": _spans(row["actors"], sentence)}
     if config == "raw_annotations":
