@@ -9,6 +9,7 @@ from collections import Counter
 from pathlib import Path
 
 from stance_corpus.corpus.articles import iter_articles
+from stance_corpus.corpus.ingest.cli import add_ingest_command
 from stance_corpus.corpus.jsonl import write_jsonl
 from stance_corpus.corpus.segment import segment_article
 
@@ -25,6 +26,7 @@ def add_commands(subparsers: argparse._SubParsersAction) -> None:
         "--summary", action="store_true", help="print the number of articles and of segments per kind instead"
     )
     segment.set_defaults(run=run_segment)
+    add_ingest_command(subparsers)
     add_release_commands(subparsers)
 
 
