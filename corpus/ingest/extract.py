@@ -26,6 +26,7 @@ _META_CHARSET = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?\s*([A-Za-z0-9._:-]
 # What browsers read these labels as (the WHATWG Encoding Standard).
 _AS_WINDOWS_1252 = {"iso-8859-1", "iso8859-1", "latin-1", "latin1", "l1", "ascii", "us-ascii", "cp819", "ibm819"}
 _DATE_PARAMETERS = {"extensive_search": False, "original_date": True}
+MIN_BODY_WORDS = 10  # fewer words than this besides the title: no article (a "Page not found" page, a bare menu)
 
 
 class HtmlDecodingError(ValueError):
@@ -78,7 +79,8 @@ def extract_record(record: SourceRecord) -> SourceRecord:
         date_extraction_params=_DATE_PARAMETERS,
     )
     text = document.text if document is not None else None
-    if not text or not text.strip():
+    title = document.title if document is not None else None
+    if not text or len(text.split()) - len((title or "").split()) < MIN_BODY_WORDS:
         return replace(record, html=None, problem="no extractable article body in the page")
     found = {
         "title": document.title,

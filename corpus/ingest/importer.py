@@ -66,10 +66,6 @@ def ingest(
     )
     index = duplicates.DuplicateIndex(options.near_threshold)
     ids: dict[str, str] = {}  # every article id -> its origin: existing and new ones
-    for article in _existing_articles(seeds):
-        signature = duplicates.signature(article.text) if options.near_threshold is not None else None
-        index.keep(article.id, PROJECT_ORIGIN, duplicates.content_key(article.text), signature)
-        ids[article.id] = PROJECT_ORIGIN
     counts = {"read": 0, "imported": 0, "duplicates": 0, "rejected": 0, "skipped": 0, "already": 0}
     imported: list[tuple[str, str]] = []
     rejected: list[ImportProblem] = []
@@ -78,6 +74,10 @@ def ingest(
     records = iter_source_records(sources, options.fields)
     writer = nullcontext() if options.dry_run else SeedWriter(seeds)
     with writer as staged, _prepared(records, defaults, options.workers) as results:
+        for article in _existing_articles(seeds):  # after the writer took the lock and undid a killed import
+            signature = duplicates.signature(article.text) if options.near_threshold is not None else None
+            index.keep(article.id, PROJECT_ORIGIN, duplicates.content_key(article.text), signature)
+            ids[article.id] = PROJECT_ORIGIN
         for result in results:
             if isinstance(result, SourceRecord):  # skipped by its reader
                 counts["skipped"] += 1

@@ -141,22 +141,24 @@ def iter_warc_records(path: Path) -> Iterator[SourceRecord]:
         records = ArchiveIterator(handle)
         try:
             for record in records:
-                origin = f"{path}@{records.get_record_offset()}"
+                skipped = None
                 if record.rec_type != "response" or record.http_headers is None:
-                    yield SourceRecord(origin, skipped=f"a WARC {record.rec_type} record, not an HTTP response")
+                    skipped = f"a WARC {record.rec_type} record, not an HTTP response"
+                else:
+                    status = record.http_headers.get_statuscode()
+                    content_type = (record.http_headers.get_header("Content-Type") or "").lower()
+                    media_type, _, parameters = content_type.partition(";")
+                    if media_type.strip() not in _HTML_TYPES:
+                        skipped = f"not an HTML response ({media_type.strip() or 'no type'})"
+                    elif status != "200":
+                        skipped = f"HTTP status {status}, not 200"
+                if skipped:
+                    yield SourceRecord(f"{path}@{records.get_record_offset()}", skipped=skipped)
                     continue
-                status = record.http_headers.get_statuscode()
-                content_type = (record.http_headers.get_header("Content-Type") or "").lower()
-                media_type, _, parameters = content_type.partition(";")
-                if media_type.strip() not in _HTML_TYPES:
-                    yield SourceRecord(origin, skipped=f"not an HTML response ({media_type.strip() or 'no type'})")
-                    continue
-                if status != "200":
-                    yield SourceRecord(origin, skipped=f"HTTP status {status}, not 200")
-                    continue
+                html = record.content_stream().read()  # before get_record_offset, which moves past the content
                 yield SourceRecord(
-                    origin,
-                    html=record.content_stream().read(),
+                    f"{path}@{records.get_record_offset()}",
+                    html=html,
                     charset=_charset(parameters),
                     url=record.rec_headers.get_header("WARC-Target-URI"),
                 )
