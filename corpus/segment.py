@@ -201,7 +201,7 @@ _TAGS = re.compile(
 _CREDIT = re.compile(
     r"(?:(?<=\s)|^)[(\[]?(?:(?:AP|AFP|Reuters|EPA|Getty|Xinhua|Anadolu|SANA)\s+)?"
     r"(?:Images?|Photos?|Photograph|Photography|Pictures?|Pic|Credits?|Illustration|Graphic|Video|Footage)"
-    r"(?:\s+credit)?\s*(?::|/|\s+by\b|\s+courtesy\b)\s*[^\s:][^.!?:\n]{0,80}?[.)\]]{0,2}$"
+    r"(?:\s+credit)?\s*(?::|/|\s+by\b|\s+courtesy\b)\s*[^\s:](?:[^.!?:\n]|(?<=\b[A-Z])\.){0,80}?[.)\]]{0,2}$"
 )
 # "EVANSVILLE, Ind. —", "WASHINGTON (Reuters) -", "Taipei, Taiwan —", "(CNN) —" opening a story's lead.
 _DATELINE_PREFIX = re.compile(
