@@ -4,7 +4,7 @@ their own that are not annotated; the furniture list is configuration (`Segmenta
 from __future__ import annotations
 
 from stance_corpus.corpus.schema import ANNOTATED_KINDS, Article
-from stance_corpus.corpus.segment import SegmentationConfig, segment_article
+from stance_corpus.corpus.segment import DEFAULT_CONFIG, SegmentationConfig, segment_article
 
 WIKINEWS = """Texas student Ahmed Mohamed inspires social movement
 
@@ -45,7 +45,7 @@ Read more from our partners
 """
 
 
-def kinds(text: str, config: SegmentationConfig = SegmentationConfig()) -> list[tuple[str, str]]:
+def kinds(text: str, config: SegmentationConfig = DEFAULT_CONFIG) -> list[tuple[str, str]]:
     article = Article(id="a", text=text, title=None, source=None, published=None, url=None, language="en",
                       license="CC BY 2.5")
     segments = list(segment_article(article, config))
@@ -57,8 +57,9 @@ def test_wikinews_layout():
     assert kinds(WIKINEWS) == [
         ("headline", "Texas student Ahmed Mohamed inspires social movement"),
         ("dateline", "Tuesday, September 22, 2015"),
-        ("body", "News of police response to a boy's digital clock in Texas last week has inspired a global social "
-                 "movement."),
+        ("body", (
+            "News of police response to a boy's digital clock in Texas last week has inspired a global social movement."
+        )),
         ("body", "He met the press on Monday."),
         ("caption", "US President Barack Obama tweet to student Ahmed Mohamed"),
         ("credit", "Image: Twitter / Barack Obama."),

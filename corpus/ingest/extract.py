@@ -8,8 +8,9 @@ charset in a <meta> but were saved or served as UTF-8 are common, and valid UTF-
 otherwise the first declared charset (the HTTP header's, then the page's <meta> ones in order) that decodes the
 bytes without error, with ISO-8859-1 and ASCII read as windows-1252 as browsers do. No charset is guessed.
 
-Extraction: trafilatura (the field's reference, docs/ingest.md) with comments left out and dates only from the
-page's markup (`extensive_search` off: no date guessed from the text). The record's own values (a WARC record's
+Extraction: trafilatura (the field's reference, docs/ingest.md) with comments left out, precision favoured (both
+chosen on the extraction benchmark's development pages, docs/ingest.md) and dates only from the page's markup
+(`extensive_search` off: no date guessed from the text). The record's own values (a WARC record's
 target URI, a JSON record's title) win over what the page says; the page's `<html lang>` is its declared language.
 """
 
@@ -76,6 +77,7 @@ def extract_record(record: SourceRecord) -> SourceRecord:
         url=record.url if isinstance(record.url, str) else None,
         with_metadata=True,
         include_comments=False,
+        favor_precision=True,
         date_extraction_params=_DATE_PARAMETERS,
     )
     text = document.text if document is not None else None
