@@ -23,6 +23,7 @@ from dataclasses import dataclass
 NUM_PERM = 128
 SHINGLE_WORDS = 4
 DEFAULT_NEAR_THRESHOLD = 0.6
+LSH_WEIGHTS = (0.1, 0.9)  # datasketch's weights of false positives and false negatives when it chooses the bands
 _SEED = 1  # datasketch's permutations: fixed, so signatures are the same in every process and run
 _SCHEME = "affine32"  # datasketch 2's default permutation scheme: 32-bit values
 _DTYPE = "<u4"
@@ -100,7 +101,8 @@ class DuplicateIndex:
         if threshold is not None:
             from datasketch import MinHashLSH
 
-            self._lsh = MinHashLSH(threshold=threshold, num_perm=num_perm)
+            # Bands tuned to miss few pairs near the threshold (a false candidate only costs one comparison).
+            self._lsh = MinHashLSH(threshold=threshold, num_perm=num_perm, weights=LSH_WEIGHTS)
 
     def find(self, key: str, signature_bytes: bytes | None) -> Match | None:
         """What an article of this content key and signature duplicates among the kept ones (None: nothing)."""
