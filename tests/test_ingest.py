@@ -239,9 +239,10 @@ def test_interrupting_an_import_leaves_the_project_as_it_was(tmp_path, capsys):
     assert process.stdin is not None
     process.stdin.write(json.dumps(article("Fine", text="A fine story. " * 10)) + "\n")
     process.stdin.flush()
-    deadline = time.monotonic() + 60
+    deadline = time.monotonic() + 300  # a loaded CI machine starts Python slowly
     while not list((tmp_path / "seeds").glob(".ingest-*/*.txt")) and time.monotonic() < deadline:
-        time.sleep(0.05)  # until the first record is staged
+        time.sleep(0.05)  # until the first record is staged: the import is under way, its handlers set
+    assert list((tmp_path / "seeds").glob(".ingest-*/*.txt"))
     process.send_signal(signal.SIGINT)
     _, err = process.communicate(timeout=60)
     assert (process.returncode, err) == (130, "stance-corpus: interrupted\n")

@@ -80,17 +80,17 @@ def extract_record(record: SourceRecord) -> SourceRecord:
         favor_precision=True,
         date_extraction_params=_DATE_PARAMETERS,
     )
-    text = document.text if document is not None else None
-    title = document.title if document is not None else None
+    # A trafilatura Document (None when it finds nothing): its attributes, None where it has none.
+    text, title = getattr(document, "text", None), getattr(document, "title", None)
     if not text or len(text.split()) - len((title or "").split()) < MIN_BODY_WORDS:
         return replace(record, html=None, problem="no extractable article body in the page")
     found = {
-        "title": document.title,
-        "published": document.date,
-        "author": document.author,
-        "source": document.sitename,
-        "url": document.url,
-        "license": document.license,
+        "title": title,
+        "published": getattr(document, "date", None),
+        "author": getattr(document, "author", None),
+        "source": getattr(document, "sitename", None),
+        "url": getattr(document, "url", None),
+        "license": getattr(document, "license", None),
         "language": language.strip() if language else None,
     }
     return replace(

@@ -27,7 +27,7 @@ import zlib
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import IO, Any
+from typing import Any
 
 from stance_corpus.corpus.errors import InputError
 from stance_corpus.corpus.jsonl import BLANK, parse_json_line
@@ -320,7 +320,7 @@ def looks_like_html(data: bytes) -> bool:
     return data[:1024].lstrip(b"\xef\xbb\xbf \t\r\n").lower().startswith(_HTML_START)
 
 
-def _json_lines(handle: IO[bytes], name: str, fields: FieldMap) -> Iterator[SourceRecord]:
+def _json_lines(handle: Iterable[bytes], name: str, fields: FieldMap) -> Iterator[SourceRecord]:
     line_number = 0
     try:
         for line_number, line in enumerate(handle, start=1):
@@ -343,10 +343,10 @@ def _mapped(value: Any, origin: str, fields: FieldMap) -> SourceRecord:
     return map_record(value, origin, fields)
 
 
-def _open_binary(path: Path) -> IO[bytes]:
+def _open_binary(path: Path) -> io.BufferedReader | gzip.GzipFile:
     """The file's bytes, decompressed for a .gz name; both kinds can `peek`."""
     if path.name.lower().endswith(".gz"):
-        return gzip.open(path, "rb")  # type: ignore[return-value]
+        return gzip.GzipFile(path, "rb")
     return path.open("rb")
 
 
