@@ -46,7 +46,7 @@ def add_commands(subparsers: argparse._SubParsersAction) -> None:
     )
     predict.add_argument("model", type=Path, metavar="MODEL")
     predict.add_argument("input", nargs="?", type=Path, metavar="INPUT")
-    predict.add_argument("--out", type=Path, metavar="FILE", help="default: stdout")
+    predict.add_argument("--out", type=Path, metavar="FILE", help="default (or -): stdout")
     predict.add_argument(
         "--target", help="the stance target of lines that give none (default: the model's target, if it had one)"
     )
@@ -57,8 +57,11 @@ def add_commands(subparsers: argparse._SubParsersAction) -> None:
 def run_baseline_command(args: argparse.Namespace) -> None:
     import datasets
     from stance_corpus.baselines.data import Columns, default_dataset, load_stance_data
+    from stance_corpus.baselines.report import check_report_folder
     from stance_corpus.baselines.run import run_baseline
 
+    if args.out is not None:
+        check_report_folder(args.out)  # before minutes of fitting
     datasets.disable_progress_bars()
     dataset = args.dataset or str(default_dataset())
     columns = Columns(
@@ -73,24 +76,24 @@ def run_baseline_command(args: argparse.Namespace) -> None:
 
 
 def run_predict_command(args: argparse.Namespace) -> None:
-    import jsonlines
     from stance_corpus.baselines.predict import load_model, predict_sentences, read_sentences, write_predictions
     from stance_corpus.corpus.errors import InputError
-    from stance_corpus.corpus.jsonl import read_jsonl, write_jsonl
+    from stance_corpus.corpus.files import STDOUT, same_file
+    from stance_corpus.corpus.jsonl import read_jsonl
 
+    for other, what in ((args.input, "the input"), (args.model, "the model")):
+        if args.out is not None and other is not None and same_file(args.out, other):
+            raise InputError(args.out, f"is also {what}: give --out another file")
     bundle = load_model(args.model)
-    where = str(args.input or "<stdin>")
+    stdin = args.input is None or str(args.input) == STDOUT
+    where = "<stdin>" if stdin else str(args.input)
     try:
-        records = list(read_jsonl(args.input) if args.input else enumerate(jsonlines.Reader(sys.stdin), start=1))
-    except jsonlines.InvalidLineError as error:
-        raise InputError(f"{where}:{error.lineno}", "not valid JSON") from None
+        records = list(read_jsonl(sys.stdin.buffer, where) if stdin else read_jsonl(args.input))
     except FileNotFoundError:
         raise InputError(where, "no such file") from None
     except OSError as error:  # a folder, no permission: one line, like every input error
         raise InputError(where, f"cannot be read: {error.strerror or error}") from None
     predictions = predict_sentences(bundle, read_sentences(records, where, bundle, args.target))
-    if args.out:
-        write_predictions(predictions, args.out)
+    write_predictions(predictions, args.out or Path(STDOUT))
+    if args.out is not None and str(args.out) != STDOUT:
         print(f"{args.out}: {len(predictions)} predictions, most uncertain first", file=sys.stderr)
-    else:
-        write_jsonl(predictions, sys.stdout)

@@ -22,7 +22,7 @@ import skops.io
 from scipy.special import softmax
 from stance_corpus.baselines.models import TARGET, TEXT
 from stance_corpus.corpus.errors import InputError
-from stance_corpus.corpus.files import atomic_path
+from stance_corpus.corpus.files import atomic_path, open_output
 from stance_corpus.corpus.jsonl import write_jsonl
 from stance_corpus.corpus.schema import ANNOTATED_KINDS
 
@@ -133,5 +133,6 @@ def predict_sentences(bundle: dict, sentences: pd.DataFrame) -> list[dict]:
 
 
 def write_predictions(predictions: list[dict], path: Path) -> None:
-    with atomic_path(path) as temporary, temporary.open("w", encoding="utf-8") as handle:
+    """The predictions as JSON lines to `path` (`-`: stdout; a regular file is replaced whole, never in part)."""
+    with open_output(path) as handle:
         write_jsonl(predictions, handle)

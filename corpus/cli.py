@@ -9,9 +9,12 @@ from collections import Counter
 from pathlib import Path
 
 from stance_corpus.corpus.articles import iter_articles
+from stance_corpus.corpus.files import output_folder
 from stance_corpus.corpus.ingest.cli import add_ingest_command
 from stance_corpus.corpus.jsonl import write_jsonl
+from stance_corpus.corpus.orphans import RETIRED_FILE, find_orphans, orphan_report, retire_orphans
 from stance_corpus.corpus.segment import segment_article
+from stance_corpus.corpus.store import STORE_DIR
 
 
 def add_commands(subparsers: argparse._SubParsersAction) -> None:
@@ -27,7 +30,34 @@ def add_commands(subparsers: argparse._SubParsersAction) -> None:
     )
     segment.set_defaults(run=run_segment)
     add_ingest_command(subparsers)
+    add_orphans_command(subparsers)
     add_release_commands(subparsers)
+
+
+def add_orphans_command(subparsers: argparse._SubParsersAction) -> None:
+    orphans = subparsers.add_parser(
+        "orphans",
+        help="list annotations whose sentence was edited or removed since; --retire archives them",
+        description="List the records of STORE/annotations.jsonl and STORE/gold.jsonl whose segment is no longer in "
+        "the articles of PATH as it was annotated (edited or removed sentences, removed articles): a release "
+        f"refuses them. --retire moves them to STORE/{RETIRED_FILE} (appended, never deleted) and rewrites the store "
+        "without them; pull does not bring a retired annotation back unless it was changed in Label Studio since.",
+    )
+    orphans.add_argument("paths", nargs="*", default=["seeds"], metavar="PATH", help="seed folders or .txt files")
+    orphans.add_argument("--store", type=Path, default=STORE_DIR, metavar="DIR", help="annotation store directory")
+    orphans.add_argument("--retire", action="store_true", help=f"move them to STORE/{RETIRED_FILE}")
+    orphans.set_defaults(run=run_orphans)
+
+
+def run_orphans(args: argparse.Namespace) -> None:
+    found = find_orphans(args.store, args.paths)
+    for line in orphan_report(found, args.store):
+        print(line)
+    if args.retire and found:
+        archive = retire_orphans(args.store, found)
+        print(f"retired {len(found)} annotation(s) to {archive} (nothing deleted); the store no longer holds them")
+
+
 
 
 def run_segment(args: argparse.Namespace) -> None:
@@ -126,7 +156,7 @@ def run_release(args: argparse.Namespace) -> None:
     from stance_corpus.corpus.release.build import build_release
 
     datasets.disable_progress_bars()  # one bar per parquet file would drown the build's own progress bars
-    folder, written = build_release(Path(), args.version, args.out, schema=args.schema)
+    folder, written = build_release(Path(), args.version, args.out and output_folder(args.out), schema=args.schema)
     print(f"{folder}: {'built' if written else 'already built, identical'}")
     print(f'load it with: datasets.load_dataset("{folder}", "sentences")')
 
@@ -171,6 +201,7 @@ def run_release_lock(args: argparse.Namespace) -> None:
 
 def run_publish(args: argparse.Namespace) -> None:
     from stance_corpus.corpus.release.folder import resolve_release
-    from stance_corpus.corpus.release.publish import publish_release
+    from stance_corpus.corpus.release.publish import check_repo_id, publish_release
 
+    check_repo_id(args.repo_id)  # before the release is looked for: a typo in either is named first
     print(publish_release(resolve_release(args.release, Path()), args.repo_id, private=not args.public))

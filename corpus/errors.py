@@ -3,7 +3,8 @@
     StanceCorpusError
     ├── InputError        bad seed text, catalogue line, registry entry or annotation store record
     ├── ReleaseError      a release that cannot be built or would overwrite a published version
-    └── LabelStudioError  (labeling) the server is down, refuses the token, or returns an invalid annotation
+    └── LabelStudioError  (stance_corpus.labeling.errors) the server is down, refuses a request, or returns an
+                          invalid annotation
 """
 
 from __future__ import annotations
@@ -27,6 +28,3 @@ class InputError(StanceCorpusError):
 class ReleaseError(StanceCorpusError):
     """A release cannot be built, or building it would change a published version."""
 
-
-class LabelStudioError(StanceCorpusError):
-    """Label Studio cannot be reached, refuses our credentials, or sent something we cannot accept."""

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 import json
+import os
 from collections.abc import Iterable, Iterator
 from dataclasses import asdict, is_dataclass
 from pathlib import Path
@@ -31,16 +32,26 @@ def write_jsonl(records: Iterable[Any], stream: IO[str]) -> int:
     return count
 
 
-def read_jsonl(path: Path) -> Iterator[tuple[int, Any]]:
+def read_jsonl(source: Path | IO[bytes], name: str = "<stdin>") -> Iterator[tuple[int, Any]]:
     """(file line number, parsed JSON) of each non-blank line, one line in memory at a time.
+
+    `source` is a path, or a binary stream (`sys.stdin.buffer`) that errors call `name`: both are read by the same
+    code, so a bad line is reported with the same line number and problem either way.
 
     Read line by line rather than with jsonlines' reader, which numbers records, not file lines, once it skips a
     blank line, and raises a bare UnicodeDecodeError on bytes that are not UTF-8. A leading byte-order mark is accepted.
     """
-    with path.open("rb") as handle:
-        for line_number, line in enumerate(handle, start=1):
-            if (record := parse_json_line(line, f"{path}:{line_number}", first=line_number == 1)) is not BLANK:
-                yield line_number, record
+    if isinstance(source, (str, os.PathLike)):
+        with Path(source).open("rb") as handle:
+            yield from _parsed_lines(handle, str(source))
+    else:
+        yield from _parsed_lines(source, name)
+
+
+def _parsed_lines(handle: IO[bytes], where: str) -> Iterator[tuple[int, Any]]:
+    for line_number, line in enumerate(handle, start=1):
+        if (record := parse_json_line(line, f"{where}:{line_number}", first=line_number == 1)) is not BLANK:
+            yield line_number, record
 
 
 BLANK = object()
@@ -69,8 +80,8 @@ def _parse_exactly(line: bytes, where: str, first: bool) -> Any:
     except UnicodeDecodeError as error:
         raise InputError(
             where, f"is not valid UTF-8 (byte {line[error.start]:#04x} at byte {error.start + 1} of the line)"
-        ) from None
+        ) from error
     try:
         return json.loads(text)
     except json.JSONDecodeError as error:
-        raise InputError(where, f"not valid JSON ({error.msg}, column {error.colno})") from None
+        raise InputError(where, f"not valid JSON ({error.msg}, column {error.colno})") from error

@@ -9,14 +9,16 @@ from __future__ import annotations
 import argparse
 import hashlib
 import json
+import sys
 import threading
 from pathlib import Path
 
 from stance_corpus.corpus.actors import REGISTRY_FILE, find_actor_mentions, load_actor_registry
 from stance_corpus.corpus.articles import iter_articles
-from stance_corpus.corpus.errors import InputError, LabelStudioError
-from stance_corpus.corpus.files import write_text_atomic
+from stance_corpus.corpus.errors import InputError, StanceCorpusError
+from stance_corpus.corpus.files import STDOUT, open_output
 from stance_corpus.corpus.jsonl import to_plain
+from stance_corpus.corpus.orphans import find_orphans, orphan_report, without_retired
 from stance_corpus.corpus.schema import SEED_TARGET
 from stance_corpus.corpus.store import (
     ANNOTATIONS_FILE,
@@ -26,6 +28,7 @@ from stance_corpus.corpus.store import (
     read_annotations,
     write_annotations,
 )
+from stance_corpus.labeling.errors import LabelStudioError
 from stance_corpus.labeling.predictions import read_predictions
 from stance_corpus.labeling.settings import DATABASE_ENV, EMBEDDED_DATA_DIR
 from stance_corpus.labeling.tasks import build_tasks
@@ -33,6 +36,8 @@ from stance_corpus.labeling.tasks import build_tasks
 DEFAULT_PROJECT = "stance-corpus"
 DATASET_CARD = Path("DATASET_CARD.md")
 DEFAULT_ANNOTATORS_PER_TASK = 2
+SEEDS = Path("seeds")
+ORPHANS_SHOWN = 5
 
 
 def add_commands(subparsers: argparse._SubParsersAction) -> None:
@@ -68,6 +73,7 @@ def add_commands(subparsers: argparse._SubParsersAction) -> None:
     )
     _add_connection_arguments(pull)
     pull.add_argument("--store", type=Path, default=STORE_DIR, metavar="DIR", help="annotation store directory")
+    _add_seeds_argument(pull)
     pull.set_defaults(run=run_pull)
 
     agreement = subparsers.add_parser(
@@ -77,13 +83,37 @@ def add_commands(subparsers: argparse._SubParsersAction) -> None:
         "precision/recall/F1 (exact and overlap) and agreement on matched spans.",
     )
     agreement.add_argument("--store", type=Path, default=STORE_DIR, metavar="DIR", help="annotation store directory")
-    agreement.add_argument("--json", type=Path, metavar="PATH", help="also write the figures as JSON")
+    agreement.add_argument(
+        "--json", type=Path, metavar="PATH", help=f"also write the figures as JSON ({STDOUT}: to stdout)"
+    )
     agreement.add_argument("--adjudicate", action="store_true", help=f"write STORE/{GOLD_FILE} by majority")
     agreement.add_argument(
         "--adjudicator", metavar="EMAIL",
         help="the annotator whose labels settle a segment (not counted in agreement)",
     )
+    _add_seeds_argument(agreement)
     agreement.set_defaults(run=run_agreement)
+
+
+def _add_seeds_argument(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--seeds", type=Path, default=SEEDS, metavar="PATH",
+        help="the corpus the store's annotations must still fit (orphaned ones are reported; default: %(default)s, "
+        "when it exists)",
+    )
+
+
+def _report_orphans(store: Path, seeds: Path, file=None) -> None:
+    """The store's orphaned annotations (`stance-corpus orphans`), when the corpus folder is there to compare."""
+    if not seeds.exists():
+        return
+    try:
+        found = find_orphans(store, [seeds])
+    except StanceCorpusError as error:  # the pull itself went well: say why the check could not be made
+        print(f"orphaned annotations not checked: {error}", file=file)
+        return
+    if found:
+        print("\n".join(orphan_report(found, store, limit=ORPHANS_SHOWN)), file=file)
 
 
 def _add_connection_arguments(parser: argparse.ArgumentParser) -> None:
@@ -160,17 +190,18 @@ def run_annotate(args: argparse.Namespace) -> None:
 def run_pull(args: argparse.Namespace) -> None:
     from stance_corpus.labeling.pull import annotations_from_export, export_snapshot
     from stance_corpus.labeling.push import find_project
-    from stance_corpus.labeling.server import open_label_studio
+    from stance_corpus.labeling.server import embedded_data_dir, open_label_studio
 
     with open_label_studio(args.data_dir, database=args.database) as (client, url, _):
         project = find_project(client, args.project)
         if project is None:
             raise LabelStudioError(f"Label Studio at {url} has no project titled {args.project!r}: run annotate first")
-        tasks = export_snapshot(client, project.id)
-    result = annotations_from_export(tasks)
+        snapshot = export_snapshot(client, project.id, embedded_data_dir(args.data_dir))
+    result = annotations_from_export(snapshot)
     path = args.store / ANNOTATIONS_FILE
     existing = read_annotations(path)
-    merged = merge_annotations(existing, result.annotations)
+    pulled, retired = without_retired(args.store, result.annotations)
+    merged = merge_annotations(existing, pulled)
     before = path.read_bytes() if path.exists() else None
     write_annotations(path, merged)
     changed = "unchanged" if path.read_bytes() == before else "updated"
@@ -178,9 +209,20 @@ def run_pull(args: argparse.Namespace) -> None:
     for annotator in sorted(result.completed.keys() | result.cancelled.keys()):
         print(f"  {annotator}: {result.completed[annotator]} completed, {result.cancelled[annotator]} skipped/cancelled")
     print(f"{result.drafts} draft(s) not exported (unsubmitted work stays in Label Studio)")
+    if retired:
+        print(f"{retired} annotation(s) retired with `stance-corpus orphans --retire` not brought back")
+    _report_orphans(args.store, args.seeds)
+    if snapshot.leftovers_removed:
+        print(f"removed {snapshot.leftovers_removed} export snapshot(s) left on the server by interrupted pulls")
+    if snapshot.left_on_server:
+        print(
+            f"the team server keeps this pull's export file media/export/{project.id}/{snapshot.left_on_server} "
+            "(a full copy of the annotations: Label Studio 1.23 deletes the snapshot but not its file; the "
+            "server's admin can remove it, see docs/reliability.md)"
+        )
     print(
-        f"{path}: {len(merged)} annotation(s) ({len(result.annotations)} pulled, "
-        f"{len(merged) - len(result.annotations)} kept from earlier pulls), {changed}"
+        f"{path}: {len(merged)} annotation(s) ({len(pulled)} pulled, "
+        f"{len(merged) - len(pulled)} kept from earlier pulls), {changed}"
     )
 
 
@@ -191,11 +233,13 @@ def run_agreement(args: argparse.Namespace) -> None:
     if not annotations:
         raise InputError(args.store / ANNOTATIONS_FILE, "no annotations: run `stance-corpus pull` first")
     counted = [a for a in annotations if a.annotator != args.adjudicator]
+    report = sys.stderr if str(args.json) == STDOUT else sys.stdout  # `--json -`: stdout holds the figures only
     figures = {
         "sentence_stance": sentence_stance_agreement(counted),
         "actor_spans": actor_span_agreement(counted),
     }
-    print(format_agreement(figures))
+    print(format_agreement(figures), file=report)
+    _report_orphans(args.store, args.seeds, file=report)
     if args.adjudicate:
         gold, ties = adjudicate(annotations, args.adjudicator)
         gold_path = args.store / GOLD_FILE
@@ -205,12 +249,14 @@ def run_agreement(args: argparse.Namespace) -> None:
             "gold_segments": len(gold),
             "ties": [to_plain(tie) for tie in ties],
         }
-        print(f"\n{gold_path}: {len(gold)} gold segment(s); {len(ties)} tie(s) left out for review")
+        print(f"\n{gold_path}: {len(gold)} gold segment(s); {len(ties)} tie(s) left out for review", file=report)
         for tie in ties:
-            print(f"  tie: segment {tie.segment_id} {tie.text[:60]!r}: {tie.problem}")
+            print(f"  tie: segment {tie.segment_id} {tie.text[:60]!r}: {tie.problem}", file=report)
     if args.json:
-        write_text_atomic(args.json, json.dumps(figures, indent=2, ensure_ascii=False) + "\n")
-        print(f"figures written to {args.json}")
+        with open_output(args.json) as output:
+            output.write(json.dumps(figures, indent=2, ensure_ascii=False) + "\n")
+        if str(args.json) != STDOUT:
+            print(f"figures written to {args.json}")
 
 
 def _show(value: object) -> str:

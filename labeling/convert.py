@@ -15,9 +15,10 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable
 
-from stance_corpus.corpus.errors import InputError, LabelStudioError
+from stance_corpus.corpus.errors import InputError
 from stance_corpus.corpus.schema import ActorSpan, Annotation, Stance, StancePrediction
 from stance_corpus.corpus.store import annotation_from_record
+from stance_corpus.labeling.errors import LabelStudioError
 
 SENTENCE_STANCE = "stance"
 ACTOR_LABELS = "actor"
@@ -75,7 +76,7 @@ def annotation_from_label_studio(task: dict, annotation: dict) -> Annotation:
     try:
         return annotation_from_record(record, where)
     except InputError as error:
-        raise LabelStudioError(str(error)) from None
+        raise LabelStudioError(str(error)) from error
 
 
 def _span_record(region_id: str, parts: dict[str, dict], text: str, where: str) -> dict:

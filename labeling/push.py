@@ -20,9 +20,10 @@ from xml.etree import ElementTree
 from label_studio_sdk import LabelStudio
 from label_studio_sdk.core.api_error import ApiError
 from markdown_it import MarkdownIt
-from stance_corpus.corpus.errors import InputError, LabelStudioError
+from stance_corpus.corpus.errors import InputError
 from stance_corpus.corpus.schema import ActorSpan, StancePrediction
 from stance_corpus.labeling.convert import prediction_from_stance, result_from_spans
+from stance_corpus.labeling.errors import LabelStudioError, label_studio_errors
 from stance_corpus.labeling.tasks import PushPlan, plan_push
 from tqdm import tqdm
 
@@ -46,10 +47,10 @@ def guidelines_html(card_path: Path) -> str:
     """The "Annotation guidelines" section of the dataset card, as HTML for the project's instructions."""
     try:
         card = card_path.read_text(encoding="utf-8")
-    except FileNotFoundError:
+    except FileNotFoundError as error:
         raise InputError(
             card_path, "not found: the project instructions come from its 'Annotation guidelines'"
-        ) from None
+        ) from error
     match = re.search(rf"^{re.escape(GUIDELINES_HEADING)}[ \t]*\n(.*?)(?=^## |\Z)", card, re.MULTILINE | re.DOTALL)
     if match is None:
         raise InputError(card_path, f"has no '{GUIDELINES_HEADING}' section for the project instructions")
@@ -75,7 +76,12 @@ def find_project(client: LabelStudio, title: str):
 
 
 def ensure_project(client: LabelStudio, title: str, instructions: str, annotators_per_task: int) -> Project:
-    """The project of this title, created or brought up to date with our labeling config and instructions."""
+    """The project of this title, created or brought up to date with our labeling config and instructions.
+
+    Two commands creating it at once would leave two projects of one title (which every later command refuses):
+    after creating, the projects of the title are listed again, the oldest one is kept, and the newer empty ones
+    (ours among them, unless it is the oldest) are deleted.
+    """
     settings = {
         "label_config": label_config(),
         "expert_instruction": instructions,
@@ -84,17 +90,33 @@ def ensure_project(client: LabelStudio, title: str, instructions: str, annotator
         "maximum_annotations": annotators_per_task,
     }
     project = find_project(client, title)
-    try:
+    with label_studio_errors(f"create or update the project {title!r}"):
         if project is None:
-            return Project(client.projects.create(title=title, **settings).id, title, created=True)
+            created = client.projects.create(title=title, **settings).id
+            oldest = _keep_oldest_of_title(client, title, created)
+            if oldest == created:
+                return Project(created, title, created=True)
+            project = client.projects.get(id=oldest)
         changed = {name: value for name, value in settings.items() if _differs(name, getattr(project, name), value)}
         if changed:
             client.projects.update(id=project.id, **changed)
         return Project(project.id, title, created=False, updated=tuple(changed))
-    except ApiError as error:
-        raise LabelStudioError(
-            f"Label Studio refused the project {title!r} ({error.status_code}): {error.body}"
-        ) from None
+
+
+def _keep_oldest_of_title(client: LabelStudio, title: str, created: int) -> int:
+    """The id of the oldest project of this title, after deleting the newer ones that are still empty: ours if it
+    is not the oldest, another command's that lost the same race, or one that a retried request made twice (the
+    SDK retries a create that the server committed but answered with an error, as SQLite under load does)."""
+    projects = sorted((p for p in client.projects.list(title=title) if p.title == title), key=lambda p: p.id)
+    oldest = projects[0].id if projects else created
+    for project in projects[1:]:
+        try:
+            if not client.projects.get(id=project.id).task_number:
+                client.projects.delete(id=project.id)
+        except ApiError as error:
+            if error.status_code != 404:  # 404: another command deleted it first
+                raise
+    return oldest
 
 
 def _differs(name: str, theirs: object, ours: object) -> bool:
@@ -123,6 +145,27 @@ def existing_tasks(client: LabelStudio, project_id: int) -> list[tuple[int, dict
         versions = frozenset(v.strip() for v in (task.predictions_model_versions or "").split(",") if v.strip())
         tasks.append((task.id, task.data, versions))
     return tasks
+
+
+def _without_concurrent_duplicates(client: LabelStudio, project_id: int, created: dict[str, int]) -> dict[str, int]:
+    """`created` less the tasks that another push made for the same segments at the same time, deleted here.
+
+    Two pushes that listed the project before either created anything both create every task. Each checks after
+    creating: of a segment's tasks the oldest is kept, so the later push deletes its own (new, unannotated) ones.
+    """
+    pager = client.tasks.list(project=project_id, page_size=BATCH_SIZE, fields="task_only", include="id,data")
+    oldest: dict[str, int] = {}
+    for task in pager:
+        segment = (task.data or {}).get("segment_id")
+        if segment in created:
+            oldest[segment] = min(task.id, oldest.get(segment, task.id))
+    kept = {}
+    for segment, task_id in created.items():
+        if oldest.get(segment, task_id) < task_id:
+            _call("delete a task pushed twice at once", client.tasks.delete, id=task_id)
+        else:
+            kept[segment] = task_id
+    return kept
 
 
 def _annotated_task_ids(client: LabelStudio, project_id: int) -> set[int]:
@@ -205,6 +248,8 @@ def push_tasks(
                 raise LabelStudioError(f"Label Studio created {len(response.task_ids or [])} of {len(batch)} tasks")
             created.update(zip((d["segment_id"] for d in batch), response.task_ids))
             progress.update(len(batch))
+    if created:
+        created = _without_concurrent_duplicates(client, project_id, created)
     versions = {task_id: v for task_id, _, v in existing}
     texts = {d["segment_id"]: d["text"] for d in tasks}
     predicted = 0
@@ -277,7 +322,5 @@ def _batches(items: Sequence, size: int) -> Iterable[Sequence]:
 
 
 def _call(what: str, method: Callable, /, **arguments):
-    try:
+    with label_studio_errors(what):
         return method(**arguments)
-    except ApiError as error:
-        raise LabelStudioError(f"Label Studio refused to {what} ({error.status_code}): {error.body}") from None

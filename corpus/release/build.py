@@ -7,6 +7,7 @@ interrupted build leaves no half release, and an existing version is never overw
 
 from __future__ import annotations
 
+import dataclasses
 import gc
 import os
 import shutil
@@ -22,6 +23,8 @@ from stance_corpus.corpus.articles import CATALOGUE_NAME, iter_articles
 from stance_corpus.corpus.errors import ReleaseError
 from stance_corpus.corpus.guidelines import freeze_problem
 from stance_corpus.corpus.jsonl import read_jsonl
+from stance_corpus.corpus.orphans import segment_problem
+from stance_corpus.corpus.pseudonyms import pseudonyms
 from stance_corpus.corpus.release.card import (
     CARD_FILE,
     CHANGELOG_FILE,
@@ -153,7 +156,7 @@ def _build_release(
         if not gold:
             raise ReleaseError(f"{gold_path}: no gold annotation yet, so no sentence to release")
         progress = tqdm(segmented, total=len(articles), desc="segmenting", unit="article", disable=None)
-        tables = build_tables(_noting_segments(progress, segments), gold, raw)
+        tables = build_tables(_noting_segments(progress, segments), gold, _pseudonymous(root / STORE_DIR, raw))
     _check_store(gold_path, gold, segments, gold=True)
     _check_store(raw_path, raw, segments, gold=False)
     features: Mapping[str, Features] = FEATURES
@@ -207,6 +210,16 @@ def _build_release(
         shutil.rmtree(building, ignore_errors=True)
 
 
+def _pseudonymous(store: Path, raw: list[Annotation]) -> list[Annotation]:
+    """The annotators' records under their pseudonyms (corpus/pseudonyms.py): no email goes into a release."""
+    names = pseudonyms(store, {annotation.annotator for annotation in raw})
+    return [
+        annotation if names[annotation.annotator] == annotation.annotator
+        else dataclasses.replace(annotation, annotator=names[annotation.annotator])
+        for annotation in raw
+    ]
+
+
 @contextmanager
 def _cyclic_gc_paused() -> Iterator[None]:
     """A build holds millions of small objects (segments, tokens, annotations, rows) and makes no reference cycles
@@ -234,7 +247,9 @@ def _check_store(path: Path, annotations: list[Annotation], segments: dict[str, 
     for position, annotation in enumerate(annotations):
         problem = store_problem(annotation, segments, store_annotator_is_gold=gold)
         if problem:
-            raise ReleaseError(f"{path}:{_line_number(path, position)}: {problem}")
+            orphaned = segment_problem(annotation, segments) is not None
+            hint = " (`stance-corpus orphans` lists such records, `--retire` archives them)" if orphaned else ""
+            raise ReleaseError(f"{path}:{_line_number(path, position)}: {problem}{hint}")
 
 
 def _line_number(path: Path, position: int) -> int:
