@@ -184,7 +184,7 @@ def run_release_restore(args: argparse.Namespace) -> None:
     from stance_corpus.corpus.release.folder import resolve_release
     from stance_corpus.corpus.release.withhold import restore_release
 
-    result = restore_release(resolve_release(args.release, Path()), args.texts, args.restore_out)
+    result = restore_release(resolve_release(args.release, Path()), args.texts, output_folder(args.restore_out))
     print(f"{result.folder}: restored {len(result.restored)} article(s): {', '.join(result.restored)}")
     if result.still_withheld:
         print(f"still withheld (no file given): {', '.join(result.still_withheld)}")

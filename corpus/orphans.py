@@ -103,7 +103,8 @@ def retire_orphans(store: Path, orphans: Sequence[Orphan]) -> Path:
     archive = store / RETIRED_FILE
     retired_at = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
     entries = (
-        {"file": o.file, "line": o.line, "problem": o.problem, "retired_at": retired_at, "record": to_plain(o.annotation)}
+        {"file": o.file, "line": o.line, "problem": o.problem, "retired_at": retired_at,
+         "record": to_plain(o.annotation)}
         for o in orphans
     )
     lines = [dumps(entry) + "\n" for entry in entries]

@@ -5,8 +5,9 @@
 A pseudonym is given once, to each annotator the first release sees (`annotator-1`, `annotator-2`, ... in the
 sorted order of the annotators new to that release) and saved, so it stays the same in every later release. The
 file may be edited by hand before a first release (for example to keep pseudonyms chosen elsewhere); an annotator's
-pseudonym must not change once released. The seed store maps its two annotation passes to the placeholder
-addresses they were recorded under (`annotator-a@stance-corpus.local`: no one's email), so 1.0.0 keeps its bytes.
+pseudonym must not change once released. A version pinned in released.json is rebuilt as it was released, without
+this step. The seed store maps its two annotation passes to the placeholder addresses they were recorded under
+(`annotator-a@stance-corpus.local`: no one's email), the names 1.0.0 gives them, so later releases give the same.
 """
 
 from __future__ import annotations
@@ -31,7 +32,7 @@ def read_pseudonyms(path: Path) -> dict[str, str]:
         saved = json.loads(path.read_text(encoding="utf-8"))
     except (UnicodeDecodeError, json.JSONDecodeError) as error:
         raise InputError(path, f"not valid JSON ({error})") from error
-    if not isinstance(saved, dict) or not all(isinstance(k, str) and isinstance(v, str) and v for k, v in saved.items()):
+    if not isinstance(saved, dict) or not all(isinstance(v, str) and v for v in saved.values()):
         raise InputError(path, "must be one JSON object mapping each annotator to a non-empty pseudonym string")
     doubled = sorted({name for name in saved.values() if list(saved.values()).count(name) > 1})
     if doubled:

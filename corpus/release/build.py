@@ -156,7 +156,9 @@ def _build_release(
         if not gold:
             raise ReleaseError(f"{gold_path}: no gold annotation yet, so no sentence to release")
         progress = tqdm(segmented, total=len(articles), desc="segmenting", unit="article", disable=None)
-        tables = build_tables(_noting_segments(progress, segments), gold, _pseudonymous(root / STORE_DIR, raw))
+        # A pinned version is rebuilt as it was released; every other one names annotators by pseudonym.
+        released_raw = raw if pinned is not None else _pseudonymous(root / STORE_DIR, raw)
+        tables = build_tables(_noting_segments(progress, segments), gold, released_raw)
     _check_store(gold_path, gold, segments, gold=True)
     _check_store(raw_path, raw, segments, gold=False)
     features: Mapping[str, Features] = FEATURES
