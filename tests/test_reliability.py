@@ -6,6 +6,7 @@ The Label Studio tests run a real `label-studio` (tests/conftest.py, or a server
 
 from __future__ import annotations
 
+import dataclasses
 import http.server
 import json
 import os
@@ -22,6 +23,7 @@ from pathlib import Path
 from typing import ClassVar
 
 import pytest
+from stance_corpus.corpus.errors import ReleaseError
 from stance_corpus.corpus.schema import GOLD_ANNOTATOR, Annotation, Stance
 from stance_corpus.corpus.store import read_annotations, write_annotations
 from stance_corpus.labeling.pull import SERIALIZATION, SNAPSHOT_TITLE
@@ -145,6 +147,8 @@ def test_a_pull_from_a_local_server_leaves_no_copy_of_the_annotations(
     theirs = client.projects.exports.get(id=pid, export_pk=theirs.id)
     assert theirs.md5[:8] in left
     assert [a.stance for a in read_annotations(store / "annotations.jsonl")] == [Stance.FAVOR]
+    assert "1 new annotator(s) given a release pseudonym" in out
+    assert json.loads((store / "pseudonyms.json").read_text(encoding="utf-8")) == {user.email: "annotator-1"}
 
     # The annotated sentence is edited: its annotation is an orphan; once retired, a pull does not bring it back.
     talks = seeds / "talks.txt"
@@ -499,3 +503,44 @@ def test_orphaned_annotations_are_listed_and_retired_never_deleted(seeds, tmp_pa
     assert len(kept) == len(records) - 2 and all(a.text != "Rebel groups rejected it." for a in kept)
     code, out, _ = run(capsys, "orphans", seeds, "--store", store)
     assert out.startswith("no orphaned annotations")
+
+
+# --- Annotator pseudonyms in releases ----------------------------------------------------------------------------
+
+
+def test_a_release_names_annotators_by_pseudonym_and_keeps_each_pseudonym(seeds, tmp_path):
+    from stance_corpus.corpus.pseudonyms import assign_pseudonyms
+    from stance_corpus.corpus.release.build import build_release
+
+    project = tmp_path / "project"
+    shutil.copytree(seeds, project / "seeds")
+    shutil.copy(REPO / "DATASET_CARD.md", project)
+    shutil.copy(Path(__file__).parent / "data" / "test_release" / "CHANGELOG.md", project)
+    store = project / "annotations"
+    records = _store_of(project / "seeds", store)
+    with pytest.raises(ReleaseError, match=r"pseudonyms.json: missing, so the release would name annotators by email"):
+        build_release(project, "1.0.0")
+    assert not (project / "releases" / "1.0.0").exists()
+
+    assert assign_pseudonyms(store, {r.annotator for r in records}) == ["a@example.com", "b@example.com"]  # by pull
+    first, _ = build_release(project, "1.0.0")
+    assert _released_annotators(first) == {"annotator-1", "annotator-2"}
+    assert not [path for path in first.rglob("*") if path.is_file() and b"example.com" in path.read_bytes()]
+
+    # A new annotator, sorted first, gets the next pseudonym; the others keep theirs.
+    newcomer = dataclasses.replace(records[0], annotator="0@example.com")
+    write_annotations(store / "annotations.jsonl", [*records, newcomer])
+    assert assign_pseudonyms(store, {"0@example.com", "a@example.com"}) == ["0@example.com"]
+    second, _ = build_release(project, "1.1.0")
+    rows = _released_annotators(second, rows=True)
+    assert {row["annotator"] for row in rows if row["text"] == records[0].text} == {f"annotator-{n}" for n in (1, 2, 3)}
+    assert json.loads((store / "pseudonyms.json").read_text(encoding="utf-8")) == {
+        "0@example.com": "annotator-3", "a@example.com": "annotator-1", "b@example.com": "annotator-2"
+    }
+
+
+def _released_annotators(folder: Path, rows: bool = False):
+    import pyarrow.parquet as pq
+
+    table = [row for path in (folder / "raw_annotations").glob("*.parquet") for row in pq.read_table(path).to_pylist()]
+    return table if rows else {row["annotator"] for row in table}

@@ -24,7 +24,7 @@ from stance_corpus.corpus.errors import ReleaseError
 from stance_corpus.corpus.guidelines import freeze_problem
 from stance_corpus.corpus.jsonl import read_jsonl
 from stance_corpus.corpus.orphans import segment_problem
-from stance_corpus.corpus.pseudonyms import pseudonyms
+from stance_corpus.corpus.pseudonyms import release_names
 from stance_corpus.corpus.release.card import (
     CARD_FILE,
     CHANGELOG_FILE,
@@ -156,8 +156,7 @@ def _build_release(
         if not gold:
             raise ReleaseError(f"{gold_path}: no gold annotation yet, so no sentence to release")
         progress = tqdm(segmented, total=len(articles), desc="segmenting", unit="article", disable=None)
-        # A pinned version is rebuilt as it was released; every other one names annotators by pseudonym.
-        released_raw = raw if pinned is not None else _pseudonymous(root / STORE_DIR, raw)
+        released_raw = _pseudonymous(root / STORE_DIR, raw, pinned=pinned is not None)
         tables = build_tables(_noting_segments(progress, segments), gold, released_raw)
     _check_store(gold_path, gold, segments, gold=True)
     _check_store(raw_path, raw, segments, gold=False)
@@ -212,9 +211,9 @@ def _build_release(
         shutil.rmtree(building, ignore_errors=True)
 
 
-def _pseudonymous(store: Path, raw: list[Annotation]) -> list[Annotation]:
+def _pseudonymous(store: Path, raw: list[Annotation], pinned: bool) -> list[Annotation]:
     """The annotators' records under their pseudonyms (corpus/pseudonyms.py): no email goes into a release."""
-    names = pseudonyms(store, {annotation.annotator for annotation in raw})
+    names = release_names(store, {annotation.annotator for annotation in raw}, pinned)
     return [
         annotation if names[annotation.annotator] == annotation.annotator
         else dataclasses.replace(annotation, annotator=names[annotation.annotator])
