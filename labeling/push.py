@@ -18,7 +18,6 @@ from pathlib import Path
 from xml.etree import ElementTree
 
 from label_studio_sdk import LabelStudio
-from label_studio_sdk.core.api_error import ApiError
 from markdown_it import MarkdownIt
 from stance_corpus.corpus.errors import InputError
 from stance_corpus.corpus.schema import ActorSpan, StancePrediction
@@ -37,6 +36,7 @@ SAMPLING_ORDER = {
     UNCERTAINTY_SAMPLING: "the model's least confident sentences first",
 }
 GUIDELINES_HEADING = "## Annotation guidelines"
+PROJECT_TITLE_LIMIT = 50  # characters (Label Studio's PROJECT_TITLE_MAX_LEN)
 
 
 def label_config() -> str:
@@ -80,7 +80,7 @@ def ensure_project(client: LabelStudio, title: str, instructions: str, annotator
 
     Two commands creating it at once would leave two projects of one title (which every later command refuses):
     after creating, the projects of the title are listed again, the oldest one is kept, and the newer empty ones
-    (ours among them, unless it is the oldest) are deleted.
+    (ours among them, unless it is the oldest) are renamed "(empty duplicate ID) <title>", to be deleted by hand.
     """
     settings = {
         "label_config": label_config(),
@@ -104,18 +104,20 @@ def ensure_project(client: LabelStudio, title: str, instructions: str, annotator
 
 
 def _keep_oldest_of_title(client: LabelStudio, title: str, created: int) -> int:
-    """The id of the oldest project of this title, after deleting the newer ones that are still empty: ours if it
+    """The id of the oldest project of this title, after renaming the newer ones that are still empty: ours if it
     is not the oldest, another command's that lost the same race, or one that a retried request made twice (the
-    SDK retries a create that the server committed but answered with an error, as SQLite under load does)."""
+    SDK retries a create that the server committed but answered with an error, as SQLite under load does).
+
+    Renamed, not deleted: Label Studio 1.23 deletes a project with every model signal of the server process
+    switched off (`temporary_disconnect_all_signals`), so requests served meanwhile skip their bookkeeping, and two
+    deletions at once leave the signals off for good (annotations no longer counted).
+    """
     projects = sorted((p for p in client.projects.list(title=title) if p.title == title), key=lambda p: p.id)
     oldest = projects[0].id if projects else created
     for project in projects[1:]:
-        try:
-            if not client.projects.get(id=project.id).task_number:
-                client.projects.delete(id=project.id)
-        except ApiError as error:
-            if error.status_code != 404:  # 404: another command deleted it first
-                raise
+        if not client.projects.get(id=project.id).task_number:
+            renamed = f"(empty duplicate {project.id}) {title}"[:PROJECT_TITLE_LIMIT]
+            client.projects.update(id=project.id, title=renamed)
     return oldest
 
 
