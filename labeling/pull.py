@@ -101,18 +101,19 @@ def _download_snapshot(
     """Create, download and delete one snapshot; returns (the file a team server keeps, leftovers removed)."""
     with label_studio_errors(f"export project {project_id}"):
         export = client.projects.exports.create(
-            id=project_id, title=SNAPSHOT_TITLE, serialization_options=SERIALIZATION
+            id=project_id, title=SNAPSHOT_TITLE, serialization_options=SERIALIZATION  # type: ignore[arg-type]
         )
+        export_id = int(export.id or 0)
         filename = None
         try:
-            filename = _wait_and_download(client, project_id, export.id, destination)
+            filename = _wait_and_download(client, project_id, export_id, destination)
         except BaseException:
             # Also after a failure or Ctrl-C: a snapshot left behind is a full copy of the annotations on the server.
             # Best effort, so the error reported is the first one.
             with contextlib.suppress(Exception):
-                _delete_snapshot(client, project_id, export.id, data_dir)
+                _delete_snapshot(client, project_id, export_id, data_dir)
             raise
-        _delete_snapshot(client, project_id, export.id, data_dir, filename)
+        _delete_snapshot(client, project_id, export_id, data_dir, filename)
         removed = _remove_leftovers(client, project_id, export, data_dir)
     return (None if data_dir is not None else filename), removed
 
@@ -184,7 +185,7 @@ def _remove_leftovers(client: LabelStudio, project_id: int, own, data_dir: Path 
         if data_dir is not None and export.md5 and export.md5 not in theirs:
             for path in _files_of(data_dir, project_id, export.md5):
                 path.unlink(missing_ok=True)
-        client.projects.exports.delete(id=project_id, export_pk=export.id)
+        client.projects.exports.delete(id=project_id, export_pk=int(export.id or 0))
         removed += 1
     return removed
 

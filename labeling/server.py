@@ -54,6 +54,11 @@ CLIENT_TIMEOUT_SECONDS = 120.0
 PRIVATE_DIR_MODE = 0o700
 PRIVATE_FILE_MODE = 0o600
 SERVER_UMASK = 0o077  # whatever the server writes (database, exports, uploads) is readable by its owner only
+DATABASE_FILE = "label_studio.sqlite3"
+PRIVATE_FILES = (
+    DATABASE_FILE, f"{DATABASE_FILE}-journal", f"{DATABASE_FILE}-wal", f"{DATABASE_FILE}-shm", CREDENTIALS_FILE,
+    RUNNING_FILE, LOG_FILE,
+)
 
 
 @dataclass
@@ -176,10 +181,12 @@ def _start_arguments(port: int, data_dir: Path) -> list[str]:
 
 
 def make_private(data_dir: Path) -> None:
-    """Create data_dir 0700 (or make an existing one so) and take group and other access off the files in it."""
+    """Create data_dir 0700 (or make an existing one so) and take group and other access off the server's and our
+    files in it (a data dir of an older version had its database 0644)."""
     data_dir.mkdir(parents=True, exist_ok=True, mode=PRIVATE_DIR_MODE)
     data_dir.chmod(PRIVATE_DIR_MODE)
-    for path in data_dir.iterdir():  # a data dir of an older version: its database was 0644
+    for name in PRIVATE_FILES:
+        path = data_dir / name
         if path.is_file() and not path.is_symlink() and path.stat().st_mode & 0o077:
             path.chmod(path.stat().st_mode & 0o700)
 
@@ -253,8 +260,7 @@ def running_server(data_dir: Path) -> str | None:
     if running is None:
         return None
     url, pid = running.get("url"), running.get("pid")
-    ours = isinstance(url, str) and isinstance(pid, int) and _is_server_process(pid, Path(data_dir).resolve(), url)
-    if not ours:
+    if not (isinstance(url, str) and isinstance(pid, int) and _is_server_process(pid, Path(data_dir).resolve(), url)):
         path.unlink(missing_ok=True)  # left by a server that was killed
         return None
     if not _is_up(url):  # a second server on one database would be worse than waiting

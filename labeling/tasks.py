@@ -80,7 +80,7 @@ def plan_push(wanted: Iterable[dict], existing: Iterable[tuple[int, dict]]) -> P
             if replaced is not None:
                 orphans.remove(replaced)
                 changes[position] = ChangedSegment(replaced[0], replaced[1], data)
-                old_text[(data["article_id"], data["text"])] = replaced[1].get("text")
+                old_text[(data["article_id"], data["text"])] = str(replaced[1].get("text"))
                 matched_more = True
     for position, data in enumerate(missing):
         if position in changes:

@@ -519,4 +519,9 @@ def test_concurrent_pushes_make_one_project_with_each_task_once(label_studio, pr
     client = connect(label_studio.url, label_studio.token)
     projects = [p.id for p in client.projects.list(title=project_title) if p.title == project_title]
     assert len(projects) == 1 and results == projects * runs
-    assert sorted(t["text"] for t in project_tasks(label_studio, project_title)) == sorted(t for _, t in TALKS)
+    tasks = project_tasks(label_studio, project_title)
+    assert sorted(t["text"] for t in tasks) == sorted(t for _, t in TALKS)
+    # The server still does its bookkeeping (deleting the duplicate projects would have switched it off for good).
+    (user,) = _users(client, "after-race")
+    client.annotations.create(id=tasks[0]["id"], result=_stance_result("NONE"), completed_by=user.id)
+    assert client.tasks.get(id=tasks[0]["id"]).total_annotations == 1
