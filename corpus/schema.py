@@ -122,6 +122,63 @@ class StancePrediction:
     uncertainty: float  # 1 - (top score - second score), in [0, 1]
 
 
+@dataclass(frozen=True, slots=True)
+class StanceLabel:
+    """A sentence stance label of a project's scheme; `hotkey` selects it on the labeling screen ("" for none)."""
+
+    name: str
+    hotkey: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class ActorTypeDef:
+    """An actor type of a project's scheme: what annotators read, press and see."""
+
+    name: str
+    description: str
+    hotkey: str  # "" for none
+    color: str  # #rrggbb of its spans on the labeling screen
+
+
+@dataclass(frozen=True, slots=True)
+class Target:
+    """A stance target: what sentences take a stance toward. `id` is stable: store records and releases use it."""
+
+    id: str
+    name: str  # shown to annotators and released in the `target` column
+    description: str  # shown to annotators on the labeling screen
+    guidelines: str | None  # the heading of its own section under the card's "Annotation guidelines"
+    label_studio_title: str  # the Label Studio project its tasks go to
+
+
+@dataclass(frozen=True, slots=True)
+class Scheme:
+    """A project's labels: sentence stances and actor types (both in ClassLabel order) and its targets."""
+
+    stances: tuple[StanceLabel, ...]
+    actor_types: tuple[ActorTypeDef, ...]
+    targets: tuple[Target, ...]
+
+    @property
+    def stance_names(self) -> tuple[str, ...]:
+        return tuple(stance.name for stance in self.stances)
+
+    @property
+    def actor_type_names(self) -> tuple[str, ...]:
+        return tuple(actor_type.name for actor_type in self.actor_types)
+
+    @property
+    def target_ids(self) -> tuple[str, ...]:
+        return tuple(target.id for target in self.targets)
+
+    def target(self, id_or_name: str) -> Target:
+        """The target of this id, or of this name (how store records before targets were data name it)."""
+        for target in self.targets:
+            if id_or_name in (target.id, target.name):
+                return target
+        raise KeyError(id_or_name)
+
+
 GOLD_ANNOTATOR = "gold"
 
 # The stance target of the seed corpus, shown to annotators and stored with every task and annotation.
