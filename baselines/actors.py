@@ -18,15 +18,22 @@ from sklearn.model_selection import GroupKFold, KFold
 from sklearn.pipeline import Pipeline
 from stance_corpus.baselines.metrics import Span, span_metrics
 from stance_corpus.baselines.protocol import MAX_FOLDS, MIN_TRAIN_ROWS
-from stance_corpus.corpus.actors import find_actor_mentions, load_actor_registry
+from stance_corpus.corpus.actors import MentionContext, find_actor_mentions, load_actor_registry
 from stance_corpus.corpus.errors import InputError
+from stance_corpus.corpus.project import Project
+from stance_corpus.corpus.schema import ActorTypeDef, Scheme
 
 ACTOR_CONFIGS = ("sentences", "actors", "actor_tags")
 WINDOW = 2
 
 
-def actor_baseline(dataset: str, registry: Path, seed: int) -> dict:
-    """Span P/R/F1 of both taggers, or {"skipped": why} for a dataset without the actor configs."""
+def actor_baseline(dataset: str, registry: Path | None, seed: int, project: Project | None = None) -> dict:
+    """Span P/R/F1 of both taggers, or {"skipped": why} for a dataset without the actor configs.
+
+    The gazetteer sees each sentence with its article's text (the `articles` config) and its target, as the
+    pre-annotations did; the registry is checked against the project's scheme, or without a project against the
+    dataset's own actor types.
+    """
     configs = datasets.get_dataset_config_names(dataset)
     if not set(ACTOR_CONFIGS) <= set(configs):
         return {"skipped": f"the dataset has no {' / '.join(ACTOR_CONFIGS)} configs"}
@@ -34,10 +41,15 @@ def actor_baseline(dataset: str, registry: Path, seed: int) -> dict:
     result: dict = {"sentences": len(tagged), "gold_spans": sum(len(spans) for spans in gold.values())}
     order = list(tagged)
     gold_spans = [gold.get(sentence_id, set()) for sentence_id in order]
-    if registry.is_file():
-        actors = load_actor_registry(registry)
+    if registry is not None and registry.is_file():
+        scheme = project.scheme if project is not None else _dataset_scheme(dataset)
+        actors = load_actor_registry(registry, scheme)
+        contexts = _contexts(dataset, scheme) if "articles" in configs else {}
         predicted = [
-            {(s.start, s.end, s.type.value) for s in find_actor_mentions(sentences[sentence_id][0], actors)}
+            {
+                (s.start, s.end, s.type)
+                for s in find_actor_mentions(sentences[sentence_id][0], actors, contexts.get(sentence_id))
+            }
             for sentence_id in order
         ]
         result["gazetteer"] = {
@@ -46,9 +58,28 @@ def actor_baseline(dataset: str, registry: Path, seed: int) -> dict:
             **span_metrics(gold_spans, predicted),
         }
     else:
-        result["gazetteer"] = {"skipped": f"no actor registry at {registry}"}
+        result["gazetteer"] = {"skipped": f"no actor registry at {registry}" if registry else "no actor registry"}
     result["token_classifier"] = _token_classifier(order, sentences, gold, tagged, splits, seed)
     return result
+
+
+def _dataset_scheme(dataset: str) -> Scheme:
+    """A scheme of the dataset's own actor types, for a registry used without a project."""
+    names = next(iter(datasets.load_dataset(dataset, "actors").values())).features["type"].names
+    return Scheme((), tuple(ActorTypeDef(name, "", "", "") for name in names), (), "")
+
+
+def _contexts(dataset: str, scheme: Scheme) -> dict[str, MentionContext]:
+    """sentence id -> its article's text and its target (for scoped aliases); a sentence of several targets takes
+    the first (the gazetteer's spans of a sentence are the same for every target that no alias is scoped to)."""
+    texts = {row["id"]: row["text"] for rows in datasets.load_dataset(dataset, "articles").values() for row in rows}
+    ids = {target.name: target.id for target in scheme.targets}
+    contexts: dict[str, MentionContext] = {}
+    for rows in datasets.load_dataset(dataset, "sentences").values():
+        for row in rows:
+            target = row.get("target_id") or ids.get(row.get("target") or "")
+            contexts.setdefault(row["id"], MentionContext(target=target, article_text=texts.get(row["article_id"], "")))
+    return contexts
 
 
 def _load(dataset: str):

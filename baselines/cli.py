@@ -6,8 +6,6 @@ import argparse
 import sys
 from pathlib import Path
 
-from stance_corpus.corpus.actors import REGISTRY_FILE
-
 DEFAULT_TARGET_COLUMN = "target"
 
 
@@ -17,12 +15,12 @@ def add_commands(subparsers: argparse._SubParsersAction) -> None:
         help="evaluate scikit-learn stance and actor baselines on a dataset and write a report",
         description="Evaluate majority, stratified, tfidf-logreg and tfidf-svm stance models (and the actor "
         "taggers when the dataset has the actor configs) on DATASET, anything datasets.load_dataset opens offline "
-        "(default: the current release, releases/<version of DATASET_CARD.md>). Writes report.json, report.md, "
+        "(default: the project's current release, <releases>/<its version>). Writes report.json, report.md, "
         "PNG plots and the fitted models (skops) to --out.",
     )
     baseline.add_argument("dataset", nargs="?", metavar="DATASET")
     baseline.add_argument("--config", help="default: 'sentences' when the dataset has it, else its default config")
-    baseline.add_argument("--out", type=Path, metavar="DIR", help="default: reports/<dataset version>")
+    baseline.add_argument("--out", type=Path, metavar="DIR", help="default: the project's <reports>/<dataset version>")
     baseline.add_argument("--text-column", default="text")
     baseline.add_argument("--label-column", default="stance", help="a ClassLabel or a string column")
     baseline.add_argument("--target-column", help=f"default: {DEFAULT_TARGET_COLUMN!r} when the dataset has it")
@@ -30,9 +28,8 @@ def add_commands(subparsers: argparse._SubParsersAction) -> None:
     baseline.add_argument(
         "--actor-registry",
         type=Path,
-        default=REGISTRY_FILE,
         metavar="FILE",
-        help="the gazetteer's actor registry (default: %(default)s)",
+        help="the gazetteer's actor registry (default: the project's, when there is a project)",
     )
     baseline.set_defaults(run=run_baseline_command)
 
@@ -48,7 +45,9 @@ def add_commands(subparsers: argparse._SubParsersAction) -> None:
     predict.add_argument("input", nargs="?", type=Path, metavar="INPUT")
     predict.add_argument("--out", type=Path, metavar="FILE", help="default: stdout")
     predict.add_argument(
-        "--target", help="the stance target of lines that give none (default: the model's target, if it had one)"
+        "--target",
+        help="the stance target of lines that give none: its text, or the id of a target of the project (default: "
+        "the model's target, if it had one)",
     )
     predict.set_defaults(run=run_predict_command)
 
@@ -58,9 +57,11 @@ def run_baseline_command(args: argparse.Namespace) -> None:
     import datasets
     from stance_corpus.baselines.data import Columns, default_dataset, load_stance_data
     from stance_corpus.baselines.run import run_baseline
+    from stance_corpus.corpus.project import CONFIG_FILE, load_project
 
     datasets.disable_progress_bars()
-    dataset = args.dataset or str(default_dataset())
+    project = load_project(args.project) if not args.dataset or (args.project / CONFIG_FILE).is_file() else None
+    dataset = args.dataset or str(default_dataset(project))
     columns = Columns(
         text=args.text_column,
         label=args.label_column,
@@ -68,7 +69,9 @@ def run_baseline_command(args: argparse.Namespace) -> None:
         target_required=args.target_column is not None,
     )
     data = load_stance_data(dataset, args.config, columns)
-    out = run_baseline(data, args.out or Path("reports") / data.version, args.seed, args.actor_registry)
+    reports = project.reports if project is not None else Path("reports")
+    registry = args.actor_registry or (project.actors if project is not None else None)
+    out = run_baseline(data, args.out or reports / data.version, args.seed, registry, project)
     print(f"baseline report of {dataset} {data.version}: {out / 'report.md'} (and report.json, plots, models/)")
 
 
@@ -77,8 +80,12 @@ def run_predict_command(args: argparse.Namespace) -> None:
     from stance_corpus.baselines.predict import load_model, predict_sentences, read_sentences, write_predictions
     from stance_corpus.corpus.errors import InputError
     from stance_corpus.corpus.jsonl import read_jsonl, write_jsonl
+    from stance_corpus.corpus.project import CONFIG_FILE, load_project
 
     bundle = load_model(args.model)
+    if args.target and (args.project / CONFIG_FILE).is_file():
+        scheme = load_project(args.project).scheme
+        args.target = scheme.target(args.target).name if args.target in scheme.target_ids else args.target
     where = str(args.input or "<stdin>")
     try:
         records = list(read_jsonl(args.input) if args.input else enumerate(jsonlines.Reader(sys.stdin), start=1))

@@ -13,8 +13,9 @@ import datasets
 import pandas as pd
 from stance_corpus.baselines.models import TARGET, TEXT
 from stance_corpus.corpus.errors import InputError, StanceCorpusError
-from stance_corpus.corpus.release.card import CARD_FILE, DEFAULT_CONFIG, split_card
-from stance_corpus.corpus.release.folder import RELEASES_DIR
+from stance_corpus.corpus.project import Project
+from stance_corpus.corpus.release.build import release_version
+from stance_corpus.corpus.release.card import DEFAULT_CONFIG, split_card
 
 LABEL = "label"
 GROUP = "group"
@@ -44,13 +45,12 @@ class StanceData:
         return {split: int(count) for split, count in self.frame[SPLIT].value_counts(sort=False).items()}
 
 
-def default_dataset(root: Path = Path()) -> Path:
-    """The current release: releases/<version of DATASET_CARD.md's YAML header>."""
-    card = root / CARD_FILE
-    if not card.is_file():
-        raise InputError(card, "missing: give a DATASET, or run in the project folder to use the current release")
-    version = split_card(card.read_text(encoding="utf-8"), str(card))[0].get("version")
-    folder = root / RELEASES_DIR / str(version)
+def default_dataset(project: Project | None) -> Path:
+    """The project's current release: <releases>/<the project's version>."""
+    if project is None:
+        raise InputError("baseline", "give a DATASET, or --project DIR to use the project's current release")
+    version = release_version(project)
+    folder = project.releases / version
     if not (folder / "README.md").is_file():
         raise InputError(folder, f"no release {version} built yet: run `stance-corpus release` first")
     return folder

@@ -20,6 +20,7 @@ from stance_corpus.baselines.models import MODELS, TARGET, TEXT, fit_model
 from stance_corpus.baselines.predict import model_version
 from stance_corpus.baselines.protocol import Protocol, choose_protocol, groups_for
 from stance_corpus.baselines.report import write_report
+from stance_corpus.corpus.project import Project
 from tqdm import tqdm
 
 LEARNING_CURVE_MODEL = "tfidf-logreg"
@@ -34,7 +35,7 @@ def _features(data: StanceData, rows: np.ndarray):
     return data.frame.iloc[rows][[TEXT, TARGET] if data.with_target else [TEXT]]
 
 
-def run_baseline(data: StanceData, out: Path, seed: int, registry: Path) -> Path:
+def run_baseline(data: StanceData, out: Path, seed: int, registry: Path | None, project: Project | None = None) -> Path:
     """Evaluate every registered model, save them fitted on the training rows, write the report; returns out."""
     protocol = choose_protocol(data, seed)
     labels = data.frame[LABEL].to_numpy()
@@ -93,7 +94,7 @@ def run_baseline(data: StanceData, out: Path, seed: int, registry: Path) -> Path
         },
         "models": models,
         "learning_curve": curve,
-        "actors": actor_baseline(data.name, registry, seed),
+        "actors": actor_baseline(data.name, registry, seed, project),
         "software": {name: package_version(name) for name in ("scikit-learn", "datasets", "numpy", "skops")},
     }
     bundles = {

@@ -19,6 +19,7 @@ TEXT_SUFFIX = ".txt"
 
 _REQUIRED_FIELDS = ("id", "language", "license")
 _OPTIONAL_FIELDS = ("title", "source", "published", "url", "notes")
+TARGETS_FIELD = "targets"  # the target ids an article is annotated for (default: the project's default targets)
 
 
 def load_articles(path: str | Path) -> list[Article]:
@@ -48,15 +49,13 @@ def read_catalogue(folder: Path) -> dict[str, dict]:
         if meta["id"] in entries:
             raise InputError(f"{catalogue_path}:{line_number}", f"duplicate article id {meta['id']!r}")
         entries[meta["id"]] = meta
-    if not entries:
-        raise InputError(catalogue_path, "lists no article")
-    return entries
+    return entries  # empty in a new project
 
 
 def _check_catalogue_record(record: object, where: str) -> dict:
     if not isinstance(record, dict):
         raise InputError(where, "not a JSON object")
-    unknown = sorted(set(record) - set(_REQUIRED_FIELDS) - set(_OPTIONAL_FIELDS))
+    unknown = sorted(set(record) - set(_REQUIRED_FIELDS) - set(_OPTIONAL_FIELDS) - {TARGETS_FIELD})
     if unknown:
         raise InputError(where, f"unknown field(s) {', '.join(unknown)}")
     for name in _REQUIRED_FIELDS:
@@ -67,7 +66,20 @@ def _check_catalogue_record(record: object, where: str) -> dict:
             raise InputError(where, f"field {name!r} must be a string or null (unknown)")
     if Path(record["id"]).name != record["id"] or record["id"].startswith("."):
         raise InputError(where, f"article id {record['id']!r} must be a plain file stem")
-    return {name: record.get(name) for name in (*_REQUIRED_FIELDS, *_OPTIONAL_FIELDS)}
+    return {name: record.get(name) for name in (*_REQUIRED_FIELDS, *_OPTIONAL_FIELDS)} | _targets(record, where)
+
+
+def _targets(record: dict, where: str) -> dict:
+    """`targets`: a non-empty list of distinct target ids, or absent / null for the project's default targets."""
+    targets = record.get(TARGETS_FIELD)
+    if targets is None:
+        return {}
+    if (
+        not isinstance(targets, list) or not targets or len(set(targets)) != len(targets)
+        or not all(isinstance(target, str) and target for target in targets)
+    ):
+        raise InputError(where, f"field {TARGETS_FIELD!r} must be a list of distinct target ids, or null (the default)")
+    return {TARGETS_FIELD: tuple(targets)}
 
 
 def _select(paths: list[str | Path]) -> list[tuple[dict, Path]]:

@@ -1,4 +1,8 @@
-"""`stance-corpus segment`, `release` and `publish`: argument parsing only; the work is in plain functions."""
+"""`stance-corpus init`, `segment`, `release` and `publish`: argument parsing only; the work is in plain functions.
+
+Every command but `init` takes `--project DIR` (default: the current folder), the corpus project whose
+`stance-corpus.toml` it reads (stance_corpus/cli.py adds the option to each).
+"""
 
 from __future__ import annotations
 
@@ -10,17 +14,30 @@ from pathlib import Path
 
 from stance_corpus.corpus.articles import iter_articles
 from stance_corpus.corpus.jsonl import write_jsonl
-from stance_corpus.corpus.segment import segment_article
+from stance_corpus.corpus.project import CONFIG_FILE, init_project, load_project
+from stance_corpus.corpus.segment import BOILERPLATE, segment_article
 
 
 def add_commands(subparsers: argparse._SubParsersAction) -> None:
+    init = subparsers.add_parser(
+        "init",
+        help="create a new corpus project: config, empty seeds catalogue and actor registry, card, changelog",
+        description=f"Create the corpus project DIR: {CONFIG_FILE} (name, labels, actor types, targets: edit it), "
+        "an empty seeds catalogue and actor registry, a dataset card with the guidelines' sections and a "
+        "changelog. Every other command then works on it with --project DIR. Refuses to overwrite any file.",
+    )
+    init.add_argument("folder", type=Path, metavar="DIR")
+    init.add_argument("--name", help="the corpus name (default: the folder's name)")
+    init.set_defaults(run=run_init, takes_project=False)
+
     segment = subparsers.add_parser(
         "segment",
         help="split seed articles into segments, one JSON object a line on stdout",
         description="Split seed articles into headline, note, heading, body and boilerplate segments with exact "
-        "character offsets. PATH is a seed folder (with articles.jsonl) or a .txt file of one.",
+        "character offsets. PATH is a seed folder (with articles.jsonl) or a .txt file of one (default: the "
+        "project's seeds). Page furniture is the project's list when there is a project.",
     )
-    segment.add_argument("paths", nargs="+", metavar="PATH")
+    segment.add_argument("paths", nargs="*", metavar="PATH")
     segment.add_argument(
         "--summary", action="store_true", help="print the number of articles and of segments per kind instead"
     )
@@ -28,8 +45,20 @@ def add_commands(subparsers: argparse._SubParsersAction) -> None:
     add_release_commands(subparsers)
 
 
+def run_init(args: argparse.Namespace) -> None:
+    written = init_project(args.folder, args.name)
+    print(f"{args.folder}: new corpus project ({len(written)} files); edit {args.folder / CONFIG_FILE} first")
+    for path in written:
+        print(f"  {path}")
+
+
 def run_segment(args: argparse.Namespace) -> None:
-    segments = (segment for article in iter_articles(args.paths) for segment in segment_article(article))
+    if args.paths and not (args.project / CONFIG_FILE).is_file():
+        paths, furniture = args.paths, BOILERPLATE  # plain seed folders need no project
+    else:
+        project = load_project(args.project)
+        paths, furniture = args.paths or [project.seeds], project.furniture
+    segments = (segment for article in iter_articles(paths) for segment in segment_article(article, furniture))
     if args.summary:
         print_summary(segments)
         return
@@ -48,27 +77,29 @@ def print_summary(segments) -> None:
         per_kind[segment.kind.value] += 1
         articles.add(segment.article_id)
     kinds = ", ".join(f"{count} {kind}" for kind, count in sorted(per_kind.items()))
-    print(f"{len(articles)} article(s), {sum(per_kind.values())} segments: {kinds}")
+    print(f"{len(articles)} article(s), {sum(per_kind.values())} segments" + (f": {kinds}" if kinds else ""))
 
 
 def add_release_commands(subparsers: argparse._SubParsersAction) -> None:
     release = subparsers.add_parser(
         "release",
         help="build a versioned Hugging Face dataset release under releases/ (or compare two: release diff A B)",
-        description="Build releases/<version>/ from seeds/, annotations/, DATASET_CARD.md and the version's entry in "
-        "CHANGELOG.md of the current folder: "
+        description="Build <releases>/<version>/ from the project's seeds, annotation store, dataset card and the "
+        "version's entry in its changelog: "
         "parquet configs, README.md, SHA256SUMS and a git repository tagged v<version>. An existing version is "
         "never overwritten; rebuilding it only checks that it is byte-identical.",
     )
-    release.add_argument("--version", metavar="X.Y.Z", help="default: the 'version' of DATASET_CARD.md's YAML header")
-    release.add_argument("--out", type=Path, metavar="DIR", help="default: releases/<version>")
+    release.add_argument(
+        "--version", metavar="X.Y.Z", help="default: the project's version (its card's YAML header 'version')"
+    )
+    release.add_argument("--out", type=Path, metavar="DIR", help="default: <releases>/<version>")
     release.set_defaults(run=run_release)
     actions = release.add_subparsers(title="release commands", metavar="ACTION")
     diff = actions.add_parser(
         "diff",
         help="what changed between two releases, per config and split",
         description="Rows added, removed and relabelled between release A and release B, per config and split. "
-        "A and B are release folders or versions under releases/.",
+        "A and B are release folders or versions under the project's releases folder.",
     )
     diff.add_argument("old", metavar="A")
     diff.add_argument("new", metavar="B")
@@ -77,7 +108,7 @@ def add_release_commands(subparsers: argparse._SubParsersAction) -> None:
     publish = subparsers.add_parser(
         "publish",
         help="upload a release to the Hugging Face Hub and tag it v<version> (needs HF_TOKEN)",
-        description="Upload releases/VERSION (or a release folder) to the Hub dataset repository OWNER/NAME, then "
+        description="Upload <releases>/VERSION (or a release folder) to the Hub dataset repository OWNER/NAME, then "
         "tag that commit v<version>. A version already tagged there is refused. A new repository is private "
         "unless --public: the seed texts carry their publishers' copyright (DATASET_CARD.md, licence section). "
         "The token is read from the HF_TOKEN environment variable.",
@@ -94,7 +125,7 @@ def run_release(args: argparse.Namespace) -> None:
     from stance_corpus.corpus.release.build import build_release
 
     datasets.disable_progress_bars()  # one bar per parquet file would drown the build's own progress bars
-    folder, written = build_release(Path(), args.version, args.out)
+    folder, written = build_release(load_project(args.project), args.version, args.out)
     print(f"{folder}: {'built' if written else 'already built, identical'}")
     print(f'load it with: datasets.load_dataset("{folder}", "sentences")')
 
@@ -106,7 +137,8 @@ def run_release_diff(args: argparse.Namespace) -> None:
 
     if args.version or args.out:
         raise ReleaseError("`release diff A B` compares the releases A and B: --version and --out are for a build")
-    old, new = resolve_release(args.old, Path()), resolve_release(args.new, Path())
+    releases = load_project(args.project).releases if (args.project / CONFIG_FILE).is_file() else Path("releases")
+    old, new = resolve_release(args.old, releases), resolve_release(args.new, releases)
     report = diff_tables(read_release(old), read_release(new))  # before printing: a bad release prints only its error
     print(f"changes from {old} to {new}")
     for config, entries in report.items():
@@ -122,4 +154,5 @@ def run_publish(args: argparse.Namespace) -> None:
     from stance_corpus.corpus.release.folder import resolve_release
     from stance_corpus.corpus.release.publish import publish_release
 
-    print(publish_release(resolve_release(args.release, Path()), args.repo_id, private=not args.public))
+    releases = load_project(args.project).releases if (args.project / CONFIG_FILE).is_file() else Path("releases")
+    print(publish_release(resolve_release(args.release, releases), args.repo_id, private=not args.public))

@@ -6,12 +6,14 @@
 The config says what the corpus is: its name, where its dataset version comes from, the sentence stance labels,
 the actor types (name, description, hotkey, colour), the targets (stable id, name, description, their section of
 the guidelines, Label Studio project title), the targets of an article whose catalogue line lists none, how many
-annotators label each task, the page furniture the segmenter drops, and the schema of its releases. Paths are
+annotators label each task, the page furniture the segmenter drops, and the format of its files (1: that of release
+1.0.0, one target; 2: targets by id everywhere). Paths are
 relative to the project folder; every key but the label sets and the targets has a default (docs/project.md).
 """
 
 from __future__ import annotations
 
+import json
 import re
 import tomllib
 from collections.abc import Iterator, Mapping, Sequence
@@ -20,13 +22,14 @@ from importlib.resources import files
 from pathlib import Path
 from typing import Any
 
+from stance_corpus.corpus.articles import CATALOGUE_NAME
 from stance_corpus.corpus.errors import InputError
 from stance_corpus.corpus.files import write_text_atomic
-from stance_corpus.corpus.schema import ActorTypeDef, Scheme, StanceLabel, Target
+from stance_corpus.corpus.schema import ActorTypeDef, Article, Scheme, StanceLabel, Target
 
 CONFIG_FILE = "stance-corpus.toml"
 VERSION_FROM_CARD = "card"
-RELEASE_SCHEMAS = (1, 2)
+FORMATS = (1, 2)
 # Label Studio's palette for actor types without a colour of their own (matplotlib's tab10).
 PALETTE = ("#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2", "#7f7f7f", "#bcbd22", "#17becf")
 DEFAULT_FURNITURE = ("Exit mobile version", "Advertisement", "Skip to content", "Share this article")
@@ -47,14 +50,13 @@ _DEFAULT_PATHS = {
     "reports": "reports",
 }
 _SECTIONS = {
-    "project": {"name", "version"},
+    "project": {"name", "version", "format"},
     "paths": set(_DEFAULT_PATHS),
-    "stances": {"name", "hotkey"},
+    "stances": {"name", "hotkey", "default"},
     "actor_types": {"name", "description", "hotkey", "color"},
     "targets": {"id", "name", "description", "guidelines", "label_studio_title"},
     "annotation": {"annotators_per_task", "default_targets", "label_studio_title"},
     "segmentation": {"furniture"},
-    "release": {"schema"},
 }
 _REQUIRED_SECTIONS = ("project", "stances", "actor_types", "targets")
 
@@ -70,7 +72,7 @@ class Project:
     default_targets: tuple[str, ...]  # target ids of an article whose catalogue line lists none
     annotators_per_task: int
     furniture: tuple[str, ...]  # whole paragraphs that are page furniture (segmentation), compared casefolded
-    release_schema: int  # 1: the schema of release 1.0.0 (one target); 2: the target in every config
+    format: int  # 1: the files of release 1.0.0 (one target, named by its name in the store); 2: targets by id
     seeds: Path
     actors: Path
     store: Path
@@ -83,9 +85,22 @@ class Project:
     def config_path(self) -> Path:
         return self.root / CONFIG_FILE
 
-    def targets_of(self, listed: Sequence[str] | None) -> tuple[Target, ...]:
+    def targets_of(self, article: Article) -> tuple[Target, ...]:
         """The targets of an article: those its catalogue line lists, else the project's default targets."""
-        return tuple(self.scheme.target(target_id) for target_id in (listed or self.default_targets))
+        targets = []
+        for target_id in article.targets or self.default_targets:
+            if target_id not in self.scheme.target_ids:
+                raise InputError(
+                    self.seeds / CATALOGUE_NAME,
+                    f"article {article.id!r} lists target {target_id!r}, which is not a target of {self.config_path} "
+                    f"({', '.join(self.scheme.target_ids)})",
+                )
+            targets.append(self.scheme.target(target_id))
+        return tuple(targets)
+
+    def stored_target(self, target_id: str) -> str:
+        """How store records name a target: by id, or by name in a format 1 project (as release 1.0.0 did)."""
+        return self.scheme.target(target_id).name if self.format == 1 else target_id
 
 
 def load_project(folder: str | Path = ".") -> Project:
@@ -118,6 +133,8 @@ def init_project(folder: str | Path, name: str | None = None) -> list[Path]:
     if root.exists() and not root.is_dir():
         raise InputError(root, "exists and is not a folder")
     name = name or root.resolve().name
+    if not name.strip() or any(char in name for char in "\n\r"):
+        raise InputError("--name", f"{name!r} must be one line of text")
     templates = files("stance_corpus.corpus").joinpath("templates")
     plan = {
         root / CONFIG_FILE: templates.joinpath("stance-corpus.toml").read_text(encoding="utf-8"),
@@ -129,8 +146,9 @@ def init_project(folder: str | Path, name: str | None = None) -> list[Path]:
     present = [path for path in plan if path.exists()]
     if present:
         raise InputError(present[0], "already exists: `init` writes a new project and never overwrites a file")
+    quoted = json.dumps(name, ensure_ascii=False)  # a TOML and YAML string alike
     for path, text in plan.items():
-        write_text_atomic(path, text.replace("{name}", name))
+        write_text_atomic(path, text.replace("{name_json}", quoted).replace("{name}", name))
     (root / _DEFAULT_PATHS["store"]).mkdir(exist_ok=True)
     return list(plan)
 
@@ -196,17 +214,16 @@ class _Checker:
         actor_types = self.actor_types(stances)
         annotation = self.table("annotation")
         targets = self.targets(name, annotation.get("label_studio_title"))
-        scheme = Scheme(stances=stances, actor_types=actor_types, targets=targets)
+        scheme = Scheme(stances=stances, actor_types=actor_types, targets=targets, default_stance=self.default_stance())
         paths = self.table("paths")
-        release = self.table("release")
-        schema = release.get("schema", max(RELEASE_SCHEMAS))
-        if schema not in RELEASE_SCHEMAS or isinstance(schema, bool):
-            raise self.fail(("release", "schema"), f"schema {schema!r} must be one of {list(RELEASE_SCHEMAS)}")
-        if schema == 1 and len(targets) > 1:
+        project_format = project.get("format", max(FORMATS))
+        if project_format not in FORMATS or isinstance(project_format, bool):
+            raise self.fail(("project", "format"), f"format {project_format!r} must be one of {list(FORMATS)}")
+        if project_format == 1 and len(targets) > 1:
             raise self.fail(
-                ("release", "schema"),
-                "release schema 1 (that of 1.0.0) has no target column in the actors config, so it holds one "
-                f"target, not {len(targets)}: set schema = 2",
+                ("project", "format"),
+                "format 1 (that of release 1.0.0) names the target by its name and has no target column in the "
+                f"actors config, so it holds one target, not {len(targets)}: set format = 2",
             )
         root = self.path.parent
         return Project(
@@ -217,7 +234,7 @@ class _Checker:
             default_targets=self.default_targets(annotation, scheme),
             annotators_per_task=self.annotators_per_task(annotation),
             furniture=self.furniture(),
-            release_schema=schema,
+            format=project_format,
             **{key: root / self.relative_path(paths, key) for key in _DEFAULT_PATHS},
         )
 
@@ -258,7 +275,9 @@ class _Checker:
             raise self.fail(at, f"{what} {value!r} is already used (line {first})")
         seen[value] = at
 
-    def hotkey(self, entry: Mapping[str, Any], at: tuple[str | int, ...], seen: dict[str, tuple[str | int, ...]]) -> str:
+    def hotkey(
+        self, entry: Mapping[str, Any], at: tuple[str | int, ...], seen: dict[str, tuple[str | int, ...]]
+    ) -> str:
         hotkey = entry.get("hotkey")
         if hotkey is None:
             return ""
@@ -280,6 +299,18 @@ class _Checker:
         if len(stances) < 2:
             raise self.fail(("stances",), "a stance scheme needs at least two labels")
         return tuple(stances)
+
+    def default_stance(self) -> str:
+        marked = [(index, entry) for index, entry in enumerate(self.data["stances"]) if entry.get("default")]
+        for index, entry in marked:
+            if entry["default"] is not True:
+                raise self.fail(("stances", index, "default"), "default must be true (or left out)")
+        if len(marked) != 1:
+            raise self.fail(
+                ("stances",) if not marked else ("stances", marked[1][0], "default"),
+                "mark exactly one stance `default = true`: the stance of a pre-annotated actor span (e.g. NONE)",
+            )
+        return str(marked[0][1]["name"]).strip()
 
     def actor_types(self, stances: Sequence[StanceLabel]) -> tuple[ActorTypeDef, ...]:
         names: dict[str, tuple[str | int, ...]] = {}
@@ -319,6 +350,10 @@ class _Checker:
             self.unique(ids, target_id, (*at, "id"), "target id")
             name = self.text(entry, (*at, "name"))
             self.unique(names, name, (*at, "name"), "target name")
+            for key in ("name", "description"):
+                if "$" in str(entry.get(key, "")):
+                    raise self.fail((*at, key), f"the target's {key} cannot hold '$' (Label Studio reads $name as a "
+                                    "task variable)")
             title = self.text(entry, (*at, "label_studio_title"), required=False) or f"{prefix}: {target_id}"
             if len(title) < 3:  # Label Studio's own limit
                 raise self.fail((*at, "label_studio_title"), f"Label Studio title {title!r} needs 3 characters")

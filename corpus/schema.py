@@ -1,12 +1,14 @@
-"""The record types of the whole flow (seeds -> segments -> annotations -> release) and their label sets.
+"""The record types of the whole flow (seeds -> segments -> tasks -> annotations -> release) and of a project's scheme.
 
 Every package imports its records from here; raw dicts (JSONL lines, Label Studio JSON, dataset rows) are turned
-into these types by one adapter each at the boundary.
+into these types by one adapter each at the boundary. Labels are data, not code: a project's stance labels, actor
+types and targets (its `Scheme`, read from `stance-corpus.toml` by corpus/project.py) say which strings the
+`stance`, `type` and `target` fields may hold, and in which order releases number them.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from enum import StrEnum
 
 
@@ -21,25 +23,6 @@ class SegmentKind(StrEnum):
 # Only these kinds carry a stance and are sent to annotators.
 ANNOTATED_KINDS: tuple[SegmentKind, ...] = (SegmentKind.HEADING, SegmentKind.BODY)
 
-
-class Stance(StrEnum):
-    FAVOR = "FAVOR"
-    AGAINST = "AGAINST"
-    NONE = "NONE"
-
-
-class ActorType(StrEnum):
-    GOVERNMENT = "GOVERNMENT"
-    OPPOSITION = "OPPOSITION"
-    MILITANT = "MILITANT"
-    INTERNATIONAL = "INTERNATIONAL"
-    CIVIL_SOCIETY = "CIVIL_SOCIETY"
-    MEDIA = "MEDIA"
-
-
-# The order of these tuples is the ClassLabel order of the released dataset: never reorder, only append.
-STANCE_LABELS: tuple[str, ...] = tuple(s.value for s in Stance)
-ACTOR_TYPE_LABELS: tuple[str, ...] = tuple(t.value for t in ActorType)
 
 UNKNOWN = None  # metadata the source does not support is recorded as null, never guessed
 
@@ -57,6 +40,7 @@ class Article:
     language: str
     license: str
     notes: str | None = None
+    targets: tuple[str, ...] = ()  # the target ids it is annotated for; () = the project's default targets
 
 
 @dataclass(frozen=True, slots=True)
@@ -79,9 +63,28 @@ class Actor:
 
     id: str
     name: str
-    type: ActorType
+    type: str  # an actor type of the project's scheme
     affiliation: str | None
-    aliases: tuple[str, ...] = ()
+    aliases: tuple[Alias, ...] = ()
+
+    @property
+    def surface_forms(self) -> tuple[str, ...]:
+        return tuple(alias.text for alias in self.aliases)
+
+
+@dataclass(frozen=True, slots=True)
+class Alias:
+    """A surface string of an actor. A scoped alias (one that names a class, like "government") pre-annotates only
+    where its scope holds: the task's target is among `targets` (when given) and the article names one of
+    `requires` as a whole word (when given)."""
+
+    text: str
+    targets: tuple[str, ...] = ()
+    requires: tuple[str, ...] = ()
+
+    @property
+    def scoped(self) -> bool:
+        return bool(self.targets or self.requires)
 
 
 @dataclass(frozen=True, slots=True)
@@ -91,21 +94,24 @@ class ActorSpan:
     start: int
     end: int
     text: str
-    type: ActorType
+    type: str  # an actor type of the project's scheme
     actor_id: str | None
-    stance: Stance
+    stance: str  # a stance label of the project's scheme
 
 
 @dataclass(frozen=True, slots=True)
 class Annotation:
-    """One annotator's completed labels for one segment (or the adjudicated gold when annotator is GOLD)."""
+    """One annotator's completed labels for one (segment, target) (or the adjudicated gold when annotator is GOLD).
+
+    The annotation store keys records by (segment_id, target, annotator).
+    """
 
     segment_id: str
     article_id: str
     text: str  # the segment text that was annotated, to detect later edits of the seed
-    target: str
+    target: str  # the target's id
     annotator: str
-    stance: Stance
+    stance: str  # a stance label of the project's scheme
     actors: tuple[ActorSpan, ...] = field(default_factory=tuple)
     created_at: str | None = None
     updated_at: str | None = None
@@ -116,10 +122,32 @@ class StancePrediction:
     """A stance model's label for one segment (a line of `stance-corpus predict` output, read by labeling)."""
 
     segment_id: str
-    label: Stance
-    scores: dict[Stance, float]  # class probabilities (or softmaxed margins), each in [0, 1]
+    label: str
+    scores: dict[str, float]  # class probabilities (or softmaxed margins), each in [0, 1]
     model_version: str  # "<model>@<dataset version>"
     uncertainty: float  # 1 - (top score - second score), in [0, 1]
+
+
+@dataclass(frozen=True, slots=True)
+class TaskData:
+    """The data of one Label Studio task: a (segment, target) with the context its annotators see.
+
+    Every field is a `$variable` of the labeling config or read back by pull; missing context is "".
+    """
+
+    text: str
+    segment_id: str
+    article_id: str
+    target_id: str
+    target: str  # the target's name
+    headline: str
+    previous: str
+    next: str
+    kind: str
+
+    def as_dict(self) -> dict[str, str]:
+        """The task's `data` as Label Studio stores it."""
+        return {item.name: getattr(self, item.name) for item in fields(self)}
 
 
 @dataclass(frozen=True, slots=True)
@@ -158,6 +186,7 @@ class Scheme:
     stances: tuple[StanceLabel, ...]
     actor_types: tuple[ActorTypeDef, ...]
     targets: tuple[Target, ...]
+    default_stance: str  # the stance of a pre-annotated actor span until an annotator decides (e.g. NONE)
 
     @property
     def stance_names(self) -> tuple[str, ...]:
@@ -180,6 +209,3 @@ class Scheme:
 
 
 GOLD_ANNOTATOR = "gold"
-
-# The stance target of the seed corpus, shown to annotators and stored with every task and annotation.
-SEED_TARGET = "the Syria peace process (the Geneva talks and a ceasefire)"

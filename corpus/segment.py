@@ -10,7 +10,7 @@ from __future__ import annotations
 import hashlib
 import re
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Collection, Iterator
 
 import syntok.segmenter
 from stance_corpus.corpus.schema import Article, Segment, SegmentKind
@@ -19,8 +19,10 @@ from syntok.tokenizer import Token, Tokenizer
 # Paragraphs are separated by blank lines; `[^\S\n]` (whitespace but a newline) also accepts "\r\n" line ends.
 _BLANK_LINE = re.compile(r"\n[^\S\n]*\n")
 _NOTE = re.compile(r"\[[^\[\]]+\]")
-# Page furniture that scrapers keep from news sites; matched on a whole paragraph, case-insensitively.
+# Page furniture that scrapers keep from news sites; matched on a whole paragraph, case-insensitively. A project
+# names its own (`[segmentation] furniture` of stance-corpus.toml): these are the default.
 BOILERPLATE = frozenset({"exit mobile version", "advertisement", "skip to content", "share this article"})
+Furniture = Collection[str]
 _CLOSERS = "\"'”’»)]"
 _SENTENCE_FINAL = ".!?…:;"
 HEADING_MAX_WORDS = 15
@@ -34,18 +36,19 @@ _WORD_TOKENIZER = Tokenizer(emit_hyphen_or_underscore_sep=True, replace_not_cont
 _WORD_SEPARATORS = Tokenizer._hyphens_and_underscore
 
 
-def segment_article(article: Article) -> Iterator[Segment]:
-    """The segments of an article in reading order; ids are stable across machines and runs."""
-    for segment, _ in _segments_with_tokens(article):
+def segment_article(article: Article, furniture: Furniture = BOILERPLATE) -> Iterator[Segment]:
+    """The segments of an article in reading order; ids are stable across machines and runs. A paragraph that is one
+    of `furniture` (case-insensitively) is boilerplate."""
+    for segment, _ in _segments_with_tokens(article, _folded(furniture)):
         yield segment
 
 
-def tokenized_segments(article: Article) -> Iterator[tuple[Segment, TokenSpans]]:
+def tokenized_segments(article: Article, furniture: Furniture = BOILERPLATE) -> Iterator[tuple[Segment, TokenSpans]]:
     """`segment_article` with each segment's word tokens, exactly as `word_token_spans(segment.text)` gives them.
 
     Most body sentences reuse the tokens syntok made to find them, so the article is tokenized only once.
     """
-    for segment, sentence_tokens in _segments_with_tokens(article):
+    for segment, sentence_tokens in _segments_with_tokens(article, _folded(furniture)):
         if sentence_tokens is None:
             yield segment, word_token_spans(segment.text)
         else:
@@ -58,13 +61,17 @@ def word_token_spans(text: str) -> TokenSpans:
     return tuple((token.offset, token.offset + len(token.value)) for token in _WORD_TOKENIZER.tokenize(text))
 
 
-def _segments_with_tokens(article: Article) -> Iterator[tuple[Segment, list[Token] | None]]:
+def _folded(furniture: Furniture) -> frozenset[str]:
+    return frozenset(item.casefold() for item in furniture)
+
+
+def _segments_with_tokens(article: Article, furniture: frozenset[str]) -> Iterator[tuple[Segment, list[Token] | None]]:
     """Each segment with the segmenter's tokens of it when they can be reused (`_reusable_sentences`)."""
     seen: Counter[str] = Counter()
     index = 0
     for paragraph_number, (paragraph_start, paragraph_end) in enumerate(paragraph_spans(article.text)):
         paragraph = article.text[paragraph_start:paragraph_end]
-        for kind, start, end, sentence_tokens in _classify(paragraph, paragraph_start, paragraph_number):
+        for kind, start, end, sentence_tokens in _classify(paragraph, paragraph_start, paragraph_number, furniture):
             text = article.text[start:end]
             segment = Segment(
                 id=segment_id(article.id, text, seen[text]),
@@ -105,14 +112,14 @@ def segment_id(article_id: str, text: str, occurrence: int) -> str:
 
 
 def _classify(
-    paragraph: str, offset: int, number: int
+    paragraph: str, offset: int, number: int, furniture: frozenset[str]
 ) -> Iterator[tuple[SegmentKind, int, int, list[Token] | None]]:
     whole = (offset, offset + len(paragraph), None)
     if number == 0:
         yield SegmentKind.HEADLINE, *whole
     elif _NOTE.fullmatch(paragraph):
         yield SegmentKind.NOTE, *whole
-    elif paragraph.casefold() in BOILERPLATE:
+    elif paragraph.casefold() in furniture:
         yield SegmentKind.BOILERPLATE, *whole
     elif _is_heading(paragraph):
         yield SegmentKind.HEADING, *whole

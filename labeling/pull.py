@@ -2,7 +2,9 @@
 
 export_snapshot(client, project_id)   the project's tasks with all their annotations (server-side snapshot), read
                                       one task at a time from a temporary file
-annotations_from_export(tasks)        checked Annotation records + counts; pure, raises on any invalid one
+annotations_from_export(tasks, scheme, target_id)
+                                      checked Annotation records of one target's project + counts; pure, raises
+                                      on any invalid one
 
 Only the Annotation records are kept: the export (about 10 KB per task in memory with two annotators) is never
 held whole, so a pull's memory does not grow with the export (docs/benchmarks.md, "Label Studio at scale").
@@ -22,7 +24,7 @@ import ijson
 from label_studio_sdk import LabelStudio
 from label_studio_sdk.core.api_error import ApiError
 from stance_corpus.corpus.errors import LabelStudioError
-from stance_corpus.corpus.schema import Annotation
+from stance_corpus.corpus.schema import Annotation, Scheme
 from stance_corpus.labeling.convert import annotation_from_label_studio
 from tqdm import tqdm
 
@@ -112,6 +114,8 @@ def _tasks_in(snapshot: IO[bytes], project_id: int) -> Iterator[dict]:
 
 @dataclass
 class PullResult:
+    """The checked records of one project's export, and what else the export held."""
+
     annotations: list[Annotation] = field(default_factory=list)
     completed: Counter[str] = field(default_factory=Counter)  # per annotator email
     cancelled: Counter[str] = field(default_factory=Counter)  # skipped tasks, per annotator email
@@ -120,12 +124,13 @@ class PullResult:
     tasks_without_annotation: int = 0
 
 
-def annotations_from_export(tasks: Iterable[dict]) -> PullResult:
-    """Every completed annotation as a checked record; LabelStudioError naming the first problem (and how many).
+def annotations_from_export(tasks: Iterable[dict], scheme: Scheme, target_id: str) -> PullResult:
+    """Every completed annotation of the project of `target_id` as a checked record; LabelStudioError naming the
+    first problem (and how many).
 
     Tasks are consumed one at a time and only their records kept. Cancelled (skipped) annotations are counted, not
     stored. One annotator with two completed annotations of one task is a problem: the store keeps one annotation
-    per segment and annotator.
+    per segment, target and annotator.
     """
     result = PullResult()
     problems: list[str] = []
@@ -140,7 +145,7 @@ def annotations_from_export(tasks: Iterable[dict]) -> PullResult:
             result.tasks_without_annotation += 1
         for raw in completed:
             try:
-                annotation = annotation_from_label_studio(task, raw)
+                annotation = annotation_from_label_studio(task, raw, scheme, target_id)
             except LabelStudioError as error:
                 problems.append(str(error))
                 continue

@@ -8,6 +8,7 @@ import signal
 import sys
 import threading
 from importlib.metadata import version
+from pathlib import Path
 
 from stance_corpus.baselines import cli as baselines_cli
 from stance_corpus.corpus import cli as corpus_cli
@@ -15,6 +16,7 @@ from stance_corpus.corpus.errors import StanceCorpusError
 from stance_corpus.labeling import cli as labeling_cli
 
 COMMAND_MODULES = [corpus_cli, labeling_cli, baselines_cli]
+PROJECT_HELP = "the corpus project: a folder with stance-corpus.toml (default: the current folder)"
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -26,7 +28,22 @@ def build_parser() -> argparse.ArgumentParser:
     subparsers = parser.add_subparsers(title="commands", metavar="COMMAND", required=True)
     for module in COMMAND_MODULES:
         module.add_commands(subparsers)
+    _add_project_option(subparsers)
     return parser
+
+
+def _add_project_option(subparsers: argparse._SubParsersAction) -> None:
+    """`--project DIR` on every command (and on its own sub-commands, as in `release diff`), but `init`.
+
+    Suppressed defaults, so that `release --project X diff A B` keeps X; main() fills in the current folder.
+    """
+    for command in dict.fromkeys(subparsers.choices.values()):
+        if command.get_default("takes_project") is False:
+            continue
+        command.add_argument("--project", type=Path, default=argparse.SUPPRESS, metavar="DIR", help=PROJECT_HELP)
+        for action in command._subparsers._group_actions if command._subparsers else ():
+            if isinstance(action, argparse._SubParsersAction):
+                _add_project_option(action)
 
 
 def _interrupt(signum: int, frame: object) -> None:
@@ -35,6 +52,7 @@ def _interrupt(signum: int, frame: object) -> None:
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
+    args.project = getattr(args, "project", Path())
     if threading.current_thread() is threading.main_thread():  # signal handlers can only be set there
         # SIGTERM and SIGINT both unwind like Ctrl-C, so a Label Studio server started by the command is stopped,
         # not orphaned; SIGINT explicitly, because a shell that starts us in the background makes us ignore it.

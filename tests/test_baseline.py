@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import os
 import shutil
@@ -16,15 +17,17 @@ import datasets
 import matplotlib.image
 from stance_corpus.baselines.metrics import bootstrap_unit, stance_metrics
 from stance_corpus.corpus import load_articles, segment_article
-from stance_corpus.corpus.actors import find_actor_mentions, load_actor_registry
+from stance_corpus.corpus.actors import MentionContext, find_actor_mentions, load_actor_registry
+from stance_corpus.corpus.project import load_project
 from stance_corpus.corpus.release.build import build_release
-from stance_corpus.corpus.schema import ANNOTATED_KINDS, GOLD_ANNOTATOR, STANCE_LABELS, Annotation, Stance
+from stance_corpus.corpus.schema import ANNOTATED_KINDS, GOLD_ANNOTATOR, Annotation
 from stance_corpus.corpus.store import write_annotations
 
 from stance_corpus.cli import main
 
-REPO = Path(__file__).resolve().parents[1]
+SEED_PROJECT = Path(__file__).parent / "data" / "seed_project"
 DATA = Path(__file__).parent / "data" / "test_baseline"
+STANCE_LABELS = ("FAVOR", "AGAINST", "NONE")
 CUES = {"FAVOR": "welcomed", "AGAINST": "condemned", "NONE": "visited"}
 
 
@@ -230,26 +233,31 @@ def test_predict_refuses_a_file_that_is_not_a_model(tmp_path: Path, capsys: pyte
 
 
 def make_release_project(root: Path) -> Path:
-    """The repository's seeds and card, a fixture changelog, and a gold store: stance FAVOR/AGAINST/NONE in turn
-    over the annotated sentences, actor spans exactly the registry gazetteer's matches."""
-    shutil.copytree(REPO / "seeds", root / "seeds")
-    shutil.copy(REPO / "DATASET_CARD.md", root)
+    """The seed project fixture, a fixture changelog, and a gold store: stance FAVOR/AGAINST/NONE in turn over the
+    annotated sentences, actor spans exactly the registry gazetteer's matches."""
+    shutil.copytree(SEED_PROJECT, root)
     shutil.copy(DATA / "CHANGELOG.md", root)
-    registry = load_actor_registry(root / "seeds" / "actors.jsonl")
-    segments = [s for a in load_articles(root / "seeds") for s in segment_article(a) if s.kind in ANNOTATED_KINDS]
+    project = load_project(root)
+    registry = load_actor_registry(project.actors, project.scheme)
+    (article,) = load_articles(project.seeds)
+    context = MentionContext(target="syria_peace", article_text=article.text)
+    segments = [s for s in segment_article(article) if s.kind in ANNOTATED_KINDS]
     gold = [
         Annotation(
             segment_id=segment.id,
             article_id=segment.article_id,
             text=segment.text,
-            target="the Syria peace process",
+            target="syria_peace",
             annotator=GOLD_ANNOTATOR,
-            stance=Stance(STANCE_LABELS[number % 3]),
-            actors=tuple(find_actor_mentions(segment.text, registry)),
+            stance=STANCE_LABELS[number % 3],
+            actors=tuple(
+                dataclasses.replace(span, stance="NONE")
+                for span in find_actor_mentions(segment.text, registry, context)
+            ),
         )
         for number, segment in enumerate(segments)
     ]
-    write_annotations(root / "annotations" / "gold.jsonl", gold)
+    write_annotations(project.store / "gold.jsonl", gold, project.stored_target)
     return root
 
 
@@ -258,7 +266,7 @@ def test_baseline_of_the_release_built_from_the_seed_corpus(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture
 ) -> None:
     root = make_release_project(tmp_path / "project")
-    build_release(root)
+    build_release(load_project(root))
     monkeypatch.chdir(root)
     assert main(["baseline"]) == 0  # default: the current release, report under reports/<version>
     assert "reports/1.0.0/report.md" in capsys.readouterr().out

@@ -7,15 +7,18 @@ from collections import Counter
 from pathlib import Path
 
 import pytest
-from stance_corpus.corpus.schema import ACTOR_TYPE_LABELS, STANCE_LABELS
-from stance_corpus.corpus.store import ANNOTATIONS_FILE, GOLD_FILE, STORE_DIR, read_annotations
+from stance_corpus.corpus.project import load_project
+from stance_corpus.corpus.store import ANNOTATIONS_FILE, GOLD_FILE, read_annotations
 from stance_corpus.labeling.agreement import actor_span_agreement, sentence_stance_agreement
 
 from stance_corpus.cli import main
 
 ROOT = Path(__file__).resolve().parents[1]
-CARD = (ROOT / "DATASET_CARD.md").read_text(encoding="utf-8")
-STORE = ROOT / STORE_DIR
+PROJECT = load_project(ROOT)
+CARD = PROJECT.card.read_text(encoding="utf-8")
+STORE = PROJECT.store
+STANCE_LABELS = PROJECT.scheme.stance_names
+ACTOR_TYPE_LABELS = PROJECT.scheme.actor_type_names
 
 
 def tables_after(marker: str) -> list[list[list[str]]]:
@@ -36,18 +39,18 @@ def tables_after(marker: str) -> list[list[list[str]]]:
 
 
 def test_label_distribution_tables_match_the_gold_store() -> None:
-    gold = read_annotations(STORE / GOLD_FILE)
+    gold = read_annotations(STORE / GOLD_FILE, PROJECT.scheme)
     assert gold, "annotations/gold.jsonl is empty"
     stance_table, actor_table = tables_after("<!-- label-distribution")
 
-    stances = Counter(annotation.stance.value for annotation in gold)
+    stances = Counter(annotation.stance for annotation in gold)
     assert {row[0]: int(row[1]) for row in stance_table} == {label: stances[label] for label in STANCE_LABELS}
 
     spans = [span for annotation in gold for span in annotation.actors]
     expected = {
         actor_type: [
-            sum(span.type.value == actor_type for span in spans),
-            *(sum(span.type.value == actor_type and span.stance.value == s for span in spans) for s in STANCE_LABELS),
+            sum(span.type == actor_type for span in spans),
+            *(sum(span.type == actor_type and span.stance == s for span in spans) for s in STANCE_LABELS),
         ]
         for actor_type in ACTOR_TYPE_LABELS
     }
@@ -55,9 +58,9 @@ def test_label_distribution_tables_match_the_gold_store() -> None:
 
 
 def test_agreement_table_matches_the_annotation_store() -> None:
-    annotations = read_annotations(STORE / ANNOTATIONS_FILE)
-    stance = sentence_stance_agreement(annotations)
-    spans = actor_span_agreement(annotations)
+    annotations = read_annotations(STORE / ANNOTATIONS_FILE, PROJECT.scheme)
+    stance = sentence_stance_agreement(annotations, STANCE_LABELS)
+    spans = actor_span_agreement(annotations, STANCE_LABELS)
     (pair,) = stance["pairs"]
     (span_pair,) = spans["pairs"]
     table = tables_after("<!-- agreement-table")[0]
@@ -90,7 +93,7 @@ def test_agreement_table_matches_the_annotation_store() -> None:
 
 def test_agreement_command_reproduces_the_committed_figures(tmp_path: Path) -> None:
     written = tmp_path / "agreement.json"
-    assert main(["agreement", "--store", str(STORE), "--json", str(written)]) == 0
+    assert main(["agreement", "--project", str(ROOT), "--json", str(written)]) == 0
     committed = json.loads((STORE / "agreement.json").read_text(encoding="utf-8"))
     recomputed = json.loads(written.read_text(encoding="utf-8"))
     # The committed file also records the adjudication that wrote gold.jsonl; this run only measures.

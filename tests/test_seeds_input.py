@@ -17,10 +17,11 @@ import pytest
 from stance_corpus.corpus import InputError, iter_articles, load_articles
 from stance_corpus.corpus.articles import CATALOGUE_NAME
 
-REPO = Path(__file__).resolve().parents[1]
+# The seed article as at release 1.0.0 (a fixture: adding an article to the repository's seeds/ changes no test).
+SEEDS = Path(__file__).parent / "data" / "seed_project" / "seeds"
 SEED_ID = "000_b923e88ad6c5b85a"
 SECOND_ID = "001_second"
-SEED_META = json.loads((REPO / "seeds" / CATALOGUE_NAME).read_text(encoding="utf-8").splitlines()[0])
+SEED_META = json.loads((SEEDS / CATALOGUE_NAME).read_text(encoding="utf-8").splitlines()[0])
 
 
 def run_cli(*args: str | Path, cwd: Path | None = None) -> subprocess.CompletedProcess:
@@ -37,7 +38,7 @@ def run_cli(*args: str | Path, cwd: Path | None = None) -> subprocess.CompletedP
 def seed_folder(folder: Path, second_text: bytes | None, catalogue_ids: tuple[str, ...] = (SEED_ID, SECOND_ID)) -> Path:
     """The real seed as the first article, plus a second article with `second_text` (None: no text file)."""
     folder.mkdir()
-    shutil.copy(REPO / "seeds" / f"{SEED_ID}.txt", folder)
+    shutil.copy(SEEDS / f"{SEED_ID}.txt", folder)
     lines = [json.dumps({**SEED_META, "id": article_id, "title": None}) for article_id in catalogue_ids]
     (folder / CATALOGUE_NAME).write_text("\n".join(lines) + "\n", encoding="utf-8")
     if second_text is not None:
@@ -46,7 +47,7 @@ def seed_folder(folder: Path, second_text: bytes | None, catalogue_ids: tuple[st
 
 
 def seed_bytes() -> bytes:
-    return (REPO / "seeds" / f"{SEED_ID}.txt").read_bytes()
+    return (SEEDS / f"{SEED_ID}.txt").read_bytes()
 
 
 def empty(tmp_path: Path) -> tuple[Path, str]:
@@ -144,7 +145,7 @@ def test_library_raises_before_the_first_article(tmp_path, case):
 
 
 def test_missing_path(tmp_path):
-    result = run_cli("segment", REPO / "seeds", tmp_path / "nowhere")
+    result = run_cli("segment", SEEDS, tmp_path / "nowhere")
     assert (result.returncode, result.stdout) == (1, "")
     assert result.stderr == f"stance-corpus: error: {tmp_path / 'nowhere'}: no such file or folder\n"
     with pytest.raises(InputError, match="no such file or folder"):
@@ -152,7 +153,7 @@ def test_missing_path(tmp_path):
 
 
 def test_folder_without_catalogue(tmp_path):
-    shutil.copy(REPO / "seeds" / f"{SEED_ID}.txt", tmp_path)
+    shutil.copy(SEEDS / f"{SEED_ID}.txt", tmp_path)
     result = run_cli("segment", tmp_path)
     assert (result.returncode, result.stdout) == (1, "")
     assert result.stderr.startswith(f"stance-corpus: error: {tmp_path / CATALOGUE_NAME}: missing")
@@ -178,13 +179,13 @@ def test_catalogue_may_start_with_a_byte_order_mark(tmp_path):
 
 
 def test_naming_one_file_twice_selects_it_once():
-    seeds = REPO / "seeds"
+    seeds = SEEDS
     articles = load_articles(seeds)
     assert [a.id for a in iter_articles([seeds, seeds / f"{SEED_ID}.txt", seeds])] == [a.id for a in articles]
 
 
 def test_article_keeps_its_text_and_metadata():
-    [article] = load_articles(REPO / "seeds" / f"{SEED_ID}.txt")
+    [article] = load_articles(SEEDS / f"{SEED_ID}.txt")
     assert article.text == seed_bytes().decode("utf-8")
     assert (article.id, article.title, article.published, article.language) == (
         SEED_ID, SEED_META["title"], None, "en"
