@@ -30,6 +30,7 @@ from stance_corpus.corpus.schema import ActorTypeDef, Article, Scheme, StanceLab
 CONFIG_FILE = "stance-corpus.toml"
 VERSION_FROM_CARD = "card"
 FORMATS = (1, 2)
+TITLE_LENGTH = (3, 50)  # what Label Studio accepts as a project title
 # Label Studio's palette for actor types without a colour of their own (matplotlib's tab10).
 PALETTE = ("#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2", "#7f7f7f", "#bcbd22", "#17becf")
 DEFAULT_FURNITURE = ("Exit mobile version", "Advertisement", "Skip to content", "Share this article")
@@ -355,8 +356,12 @@ class _Checker:
                     raise self.fail((*at, key), f"the target's {key} cannot hold '$' (Label Studio reads $name as a "
                                     "task variable)")
             title = self.text(entry, (*at, "label_studio_title"), required=False) or f"{prefix}: {target_id}"
-            if len(title) < 3:  # Label Studio's own limit
-                raise self.fail((*at, "label_studio_title"), f"Label Studio title {title!r} needs 3 characters")
+            if not TITLE_LENGTH[0] <= len(title) <= TITLE_LENGTH[1]:
+                raise self.fail(
+                    (*at, "label_studio_title"),
+                    f"Label Studio title {title!r} must have {TITLE_LENGTH[0]} to {TITLE_LENGTH[1]} characters "
+                    "(Label Studio's limits): set the target's label_studio_title",
+                )
             self.unique(titles, title, (*at, "label_studio_title"), "Label Studio title")
             targets.append(
                 Target(

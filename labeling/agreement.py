@@ -17,6 +17,7 @@ from dataclasses import dataclass, replace
 from itertools import combinations
 from typing import Generic, TypeVar
 
+from sklearn.exceptions import UndefinedMetricWarning
 from sklearn.metrics import cohen_kappa_score
 from stance_corpus.corpus.reliability import nominal_alpha
 from stance_corpus.corpus.schema import GOLD_ANNOTATOR, ActorSpan, Annotation, Scheme
@@ -62,6 +63,7 @@ def _kappa(first: Sequence[str], second: Sequence[str], labels: Sequence[str]) -
         return None
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", RuntimeWarning)  # 0/0 when both used one label: reported as undefined
+        warnings.simplefilter("ignore", UndefinedMetricWarning)  # scikit-learn 1.9's word for the same
         return _number(cohen_kappa_score(first, second, labels=list(labels)))
 
 

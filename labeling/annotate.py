@@ -18,7 +18,7 @@ from dataclasses import dataclass, replace
 from label_studio_sdk import LabelStudio
 from stance_corpus.corpus.actors import MentionContext, find_actor_mentions, load_actor_registry
 from stance_corpus.corpus.errors import InputError
-from stance_corpus.corpus.project import Project
+from stance_corpus.corpus.project import TITLE_LENGTH, Project
 from stance_corpus.corpus.schema import ActorSpan, Article, StancePrediction, Target, TaskData
 from stance_corpus.corpus.segment import segment_article
 from stance_corpus.labeling.config import label_config
@@ -49,6 +49,8 @@ def titles_of(targets: Sequence[Target], title: str | None) -> dict[str, str]:
     """target id -> Label Studio project title: the config's, or `--title` for the one target selected."""
     if title is not None and len(targets) != 1:
         raise InputError("--title", f"names one project, but {len(targets)} targets are selected: add --target ID")
+    if title is not None and not TITLE_LENGTH[0] <= len(title) <= TITLE_LENGTH[1]:
+        raise InputError("--title", f"{title!r} must have {TITLE_LENGTH[0]} to {TITLE_LENGTH[1]} characters")
     return {target.id: title or target.label_studio_title for target in targets}
 
 
