@@ -175,6 +175,7 @@ def _key_lines(text: str) -> dict[tuple[str | int, ...], int]:
             counts[name] = counts.get(name, -1) + 1
             table = (*name.split("."), counts[name])
             lines[table] = number
+            lines.setdefault(table[:-1], number)  # the array itself: its first entry
         elif header := re.fullmatch(r"\[\s*([\w.-]+)\s*\](\s*#.*)?", stripped):
             table = tuple(header.group(1).split("."))
             lines[table] = number
@@ -308,7 +309,7 @@ class _Checker:
                 raise self.fail(("stances", index, "default"), "default must be true (or left out)")
         if len(marked) != 1:
             raise self.fail(
-                ("stances",) if not marked else ("stances", marked[1][0], "default"),
+                ("stances", 0) if not marked else ("stances", marked[1][0], "default"),
                 "mark exactly one stance `default = true`: the stance of a pre-annotated actor span (e.g. NONE)",
             )
         return str(marked[0][1]["name"]).strip()

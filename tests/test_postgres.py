@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import subprocess
 import sys
 import time
@@ -29,12 +30,11 @@ from stance_corpus.labeling.server import (
     free_port,
 )
 from test_labeling import (  # noqa: F401  (run again here, against Label Studio on PostgreSQL)
-    ACTORS,
     DATA,
     TALKS,
-    TARGET,
     _stance_result,
     _users,
+    project,
     run,
     seeds,
     test_labeling_config_is_accepted_by_the_server_and_matches_the_scheme,
@@ -55,13 +55,13 @@ def annotate_on_postgresql(postgresql: PostgresCluster, tmp_path_factory: pytest
     database = postgresql.create_database("label_studio")
     work = tmp_path_factory.mktemp("annotate-postgresql")
     data_dir = work / "label-studio"
+    folder = shutil.copytree(DATA, work / "project", ignore=shutil.ignore_patterns("later"))
     # DJANGO_DB=sqlite: the option must switch it; unbuffered: the test reads the output while annotate runs.
     env = {**os.environ, **database.label_studio_env(), "DJANGO_DB": "sqlite", "PYTHONUNBUFFERED": "1"}
     for name in (URL_ENV, TOKEN_ENV):
         env.pop(name, None)
     command = [
-        sys.executable, "-m", "stance_corpus.cli", "annotate", DATA / "seeds", "--project", PROJECT,
-        "--target", TARGET, "--actors", ACTORS, "--guidelines", DATA / "card.md", "--annotators-per-task", "2",
+        sys.executable, "-m", "stance_corpus.cli", "annotate", "--project", folder, "--title", PROJECT,
         "--data-dir", data_dir, "--database", "postgresql",
     ]
     log_path = work / "annotate.log"
@@ -73,7 +73,7 @@ def annotate_on_postgresql(postgresql: PostgresCluster, tmp_path_factory: pytest
         running = json.loads((data_dir / RUNNING_FILE).read_text(encoding="utf-8"))
         yield {
             "process": process, "log": log_path, "data_dir": data_dir, "database": database, "url": running["url"],
-            **credentials,
+            "project": folder, **credentials,
         }
     finally:
         interrupt(process, data_dir)
@@ -121,8 +121,8 @@ def test_pull_and_agreement_through_the_embedded_server_on_postgresql(
     for name in (URL_ENV, TOKEN_ENV):
         monkeypatch.delenv(name, raising=False)
     client = connect(server["url"], server["token"])
-    (project,) = [p for p in client.projects.list(title=PROJECT) if p.title == PROJECT]
-    tasks = {task.data["text"]: task for task in client.tasks.list(project=project.id, page_size=100)}
+    (ls_project,) = [p for p in client.projects.list(title=PROJECT) if p.title == PROJECT]
+    tasks = {task.data["text"]: task for task in client.tasks.list(project=ls_project.id, page_size=100)}
     first, second = _users(client, "pg-first", "pg-second")
     # first: F F A N, second: F A A N on the first four segments. Observed 3/4; chance (2*1 + 1*2 + 1*1)/16.
     for user, stances in ((first, "FFAN"), (second, "FAAN")):
@@ -130,30 +130,29 @@ def test_pull_and_agreement_through_the_embedded_server_on_postgresql(
             label = {"F": "FAVOR", "A": "AGAINST", "N": "NONE"}[stance]
             client.annotations.create(id=tasks[text].id, result=_stance_result(label), completed_by=user.id)
 
-    store = tmp_path / "store"
+    folder = shutil.copytree(server["project"], tmp_path / "project")
     code, out, err = run(
-        capsys, "pull", "--project", PROJECT, "--store", store, "--data-dir", server["data_dir"],
+        capsys, "pull", "--project", folder, "--title", PROJECT, "--data-dir", server["data_dir"],
         "--database", "postgresql",
     )
     assert code == 0, err
     assert f"{first.email}: 4 completed" in out and f"{second.email}: 4 completed" in out
     report = tmp_path / "agreement.json"
-    code, out, err = run(capsys, "agreement", "--store", store, "--json", report)
+    code, out, err = run(capsys, "agreement", "--project", folder, "--json", report)
     assert code == 0, err
-    (pair,) = json.loads(report.read_text(encoding="utf-8"))["sentence_stance"]["pairs"]
+    (pair,) = json.loads(report.read_text(encoding="utf-8"))["targets"]["geneva"]["sentence_stance"]["pairs"]
     assert pair["segments"] == 4 and pair["percent_agreement"] == 75.0
     assert pair["cohen_kappa"] == pytest.approx((0.75 - 5 / 16) / (1 - 5 / 16), abs=1e-4)
 
 
-def test_postgresql_not_answering_is_a_clear_error(monkeypatch, tmp_path, capsys):
+def test_postgresql_not_answering_is_a_clear_error(monkeypatch, project, tmp_path, capsys):  # noqa: F811
     for name in (URL_ENV, TOKEN_ENV):
         monkeypatch.delenv(name, raising=False)
     port = free_port()
     monkeypatch.setenv("POSTGRE_HOST", "127.0.0.1")
     monkeypatch.setenv("POSTGRE_PORT", str(port))
     code, _, err = run(
-        capsys, "annotate", DATA / "seeds", "--actors", ACTORS, "--guidelines", DATA / "card.md",
-        "--data-dir", tmp_path / "label-studio", "--database", "postgresql",
+        capsys, "annotate", "--project", project, "--data-dir", tmp_path / "label-studio", "--database", "postgresql",
     )
     assert code == 1
     assert err.startswith(
