@@ -98,7 +98,7 @@ def main() -> None:
         root = Path(scratch)
         articles = make_project(root, args.sentences)
         project = load_project(root)
-        schema = ReleaseSchema(project.scheme, project.format)
+        schema = ReleaseSchema(project.scheme)
 
         load_before = os.getloadavg()[0]
         started = time.perf_counter()

@@ -18,7 +18,7 @@ CATALOGUE_NAME = "articles.jsonl"
 TEXT_SUFFIX = ".txt"
 
 _REQUIRED_FIELDS = ("id", "language", "license")
-_OPTIONAL_FIELDS = ("title", "source", "published", "url", "notes")
+_OPTIONAL_FIELDS = ("title", "source", "published", "url", "notes", "attribution")
 TARGETS_FIELD = "targets"  # the target ids an article is annotated for (default: the project's default targets)
 
 

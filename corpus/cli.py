@@ -87,12 +87,21 @@ def add_release_commands(subparsers: argparse._SubParsersAction) -> None:
         description="Build <releases>/<version>/ from the project's seeds, annotation store, dataset card and the "
         "version's entry in its changelog: "
         "parquet configs, README.md, SHA256SUMS and a git repository tagged v<version>. An existing version is "
-        "never overwritten; rebuilding it only checks that it is byte-identical.",
+        "never overwritten; rebuilding it only checks that it is byte-identical. A version pinned in released.json "
+        "is built from the inputs of its commit and must come out as released.",
     )
     release.add_argument(
         "--version", metavar="X.Y.Z", help="default: the project's version (its card's YAML header 'version')"
     )
     release.add_argument("--out", type=Path, metavar="DIR", help="default: <releases>/<version>")
+    release.add_argument(
+        "--schema",
+        type=int,
+        choices=(1, 2),
+        help="release schema: 1, texts as they are; 2, publishable: texts whose licence forbids republishing "
+        "withheld, licences and attribution, citation, Croissant, the same splits in every config (default: the "
+        "project's, [release] schema of stance-corpus.toml). A version pinned in released.json is built in its own",
+    )
     release.set_defaults(run=run_release)
     actions = release.add_subparsers(title="release commands", metavar="ACTION")
     diff = actions.add_parser(
@@ -104,6 +113,26 @@ def add_release_commands(subparsers: argparse._SubParsersAction) -> None:
     diff.add_argument("old", metavar="A")
     diff.add_argument("new", metavar="B")
     diff.set_defaults(run=run_release_diff)
+    restore = actions.add_parser(
+        "restore",
+        help="put the words of withheld articles back into a local copy of a release, from your copies of them",
+        description="Copy RELEASE (a folder or a version under releases/) to --out with the text of every withheld "
+        "article whose exact text is one of the files TEXT filled in. A file whose sha256 matches no withheld "
+        "article is refused; the release itself is never written to.",
+    )
+    restore.add_argument("release", metavar="RELEASE")
+    restore.add_argument("texts", nargs="+", type=Path, metavar="TEXT")
+    restore.add_argument("--out", dest="restore_out", type=Path, required=True, metavar="DIR", help="a new folder")
+    restore.set_defaults(run=run_release_restore)
+    lock = actions.add_parser(
+        "lock",
+        help="pin a built version in released.json (before publishing it), so that it is always rebuilt as is",
+        description="Record in released.json the commit whose inputs built releases/VERSION, the sha256 of its files "
+        "and the split of its articles and sentences, after checking that a build from that commit's inputs gives "
+        "the same files. The inputs must be committed.",
+    )
+    lock.add_argument("lock_version", metavar="VERSION")
+    lock.set_defaults(run=run_release_lock)
 
     publish = subparsers.add_parser(
         "publish",
@@ -125,7 +154,7 @@ def run_release(args: argparse.Namespace) -> None:
     from stance_corpus.corpus.release.build import build_release
 
     datasets.disable_progress_bars()  # one bar per parquet file would drown the build's own progress bars
-    folder, written = build_release(load_project(args.project), args.version, args.out)
+    folder, written = build_release(load_project(args.project), args.version, args.out, schema=args.schema)
     print(f"{folder}: {'built' if written else 'already built, identical'}")
     print(f'load it with: datasets.load_dataset("{folder}", "sentences")')
 
@@ -148,6 +177,26 @@ def run_release_diff(args: argparse.Namespace) -> None:
         print("  " + "  ".join(column.rjust(width) for column, width in zip(columns, widths)))
         for entry in entries:
             print("  " + "  ".join(str(entry[column]).rjust(width) for column, width in zip(columns, widths)))
+
+
+def run_release_restore(args: argparse.Namespace) -> None:
+    from stance_corpus.corpus.release.folder import resolve_release
+    from stance_corpus.corpus.release.withhold import restore_release
+
+    releases = load_project(args.project).releases if (args.project / CONFIG_FILE).is_file() else Path("releases")
+    result = restore_release(resolve_release(args.release, releases), args.texts, args.restore_out)
+    print(f"{result.folder}: restored {len(result.restored)} article(s): {', '.join(result.restored)}")
+    if result.still_withheld:
+        print(f"still withheld (no file given): {', '.join(result.still_withheld)}")
+
+
+def run_release_lock(args: argparse.Namespace) -> None:
+    import datasets
+    from stance_corpus.corpus.release.lock import lock_release
+
+    datasets.disable_progress_bars()
+    path, entry = lock_release(load_project(args.project), args.lock_version)
+    print(f"{path}: {entry.version} pinned to commit {entry.source_commit} ({len(entry.files)} files)")
 
 
 def run_publish(args: argparse.Namespace) -> None:

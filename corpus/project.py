@@ -6,8 +6,8 @@
 The config says what the corpus is: its name, where its dataset version comes from, the sentence stance labels,
 the actor types (name, description, hotkey, colour), the targets (stable id, name, description, their section of
 the guidelines, Label Studio project title), the targets of an article whose catalogue line lists none, how many
-annotators label each task, the page furniture the segmenter drops, and the format of its files (1: that of release
-1.0.0, one target; 2: targets by id everywhere). Paths are
+annotators label each task, the page furniture the segmenter drops, and the release schema of its next version
+(1: texts as they are; 2: publishable, corpus/release/publishable.py). Paths are
 relative to the project folder; every key but the label sets and the targets has a default (docs/project.md).
 """
 
@@ -29,7 +29,7 @@ from stance_corpus.corpus.schema import ActorTypeDef, Article, Scheme, StanceLab
 
 CONFIG_FILE = "stance-corpus.toml"
 VERSION_FROM_CARD = "card"
-FORMATS = (1, 2)
+RELEASE_SCHEMAS = (1, 2)  # corpus/release/publishable.py: SCHEMA_1, SCHEMA_2
 TITLE_LENGTH = (3, 50)  # what Label Studio accepts as a project title
 # Label Studio's palette for actor types without a colour of their own (matplotlib's tab10).
 PALETTE = ("#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2", "#7f7f7f", "#bcbd22", "#17becf")
@@ -51,13 +51,14 @@ _DEFAULT_PATHS = {
     "reports": "reports",
 }
 _SECTIONS = {
-    "project": {"name", "version", "format"},
+    "project": {"name", "version"},
     "paths": set(_DEFAULT_PATHS),
     "stances": {"name", "hotkey", "default"},
     "actor_types": {"name", "description", "hotkey", "color"},
     "targets": {"id", "name", "description", "guidelines", "label_studio_title"},
     "annotation": {"annotators_per_task", "default_targets", "label_studio_title"},
     "segmentation": {"furniture"},
+    "release": {"schema"},
 }
 _REQUIRED_SECTIONS = ("project", "stances", "actor_types", "targets")
 
@@ -73,7 +74,7 @@ class Project:
     default_targets: tuple[str, ...]  # target ids of an article whose catalogue line lists none
     annotators_per_task: int
     furniture: tuple[str, ...]  # whole paragraphs that are page furniture (segmentation), compared casefolded
-    format: int  # 1: the files of release 1.0.0 (one target, named by its name in the store); 2: targets by id
+    release_schema: int  # of the next version built: 1, texts as they are; 2, publishable
     seeds: Path
     actors: Path
     store: Path
@@ -81,6 +82,9 @@ class Project:
     changelog: Path
     releases: Path
     reports: Path
+    # Whether releases carry the target's id (sentences, actors, raw_annotations) and articles their targets: always,
+    # but for a version released before targets were data (1.0.0), rebuilt from its pin (corpus/release/build.py).
+    target_columns: bool = True
 
     @property
     def config_path(self) -> Path:
@@ -99,9 +103,6 @@ class Project:
             targets.append(self.scheme.target(target_id))
         return tuple(targets)
 
-    def stored_target(self, target_id: str) -> str:
-        """How store records name a target: by id, or by name in a format 1 project (as release 1.0.0 did)."""
-        return self.scheme.target(target_id).name if self.format == 1 else target_id
 
 
 def load_project(folder: str | Path = ".") -> Project:
@@ -218,15 +219,9 @@ class _Checker:
         targets = self.targets(name, annotation.get("label_studio_title"))
         scheme = Scheme(stances=stances, actor_types=actor_types, targets=targets, default_stance=self.default_stance())
         paths = self.table("paths")
-        project_format = project.get("format", max(FORMATS))
-        if project_format not in FORMATS or isinstance(project_format, bool):
-            raise self.fail(("project", "format"), f"format {project_format!r} must be one of {list(FORMATS)}")
-        if project_format == 1 and len(targets) > 1:
-            raise self.fail(
-                ("project", "format"),
-                "format 1 (that of release 1.0.0) names the target by its name and has no target column in the "
-                f"actors config, so it holds one target, not {len(targets)}: set format = 2",
-            )
+        release_schema = self.table("release").get("schema", min(RELEASE_SCHEMAS))
+        if release_schema not in RELEASE_SCHEMAS or isinstance(release_schema, bool):
+            raise self.fail(("release", "schema"), f"schema {release_schema!r} must be one of {list(RELEASE_SCHEMAS)}")
         root = self.path.parent
         return Project(
             root=root,
@@ -236,7 +231,7 @@ class _Checker:
             default_targets=self.default_targets(annotation, scheme),
             annotators_per_task=self.annotators_per_task(annotation),
             furniture=self.furniture(),
-            format=project_format,
+            release_schema=release_schema,
             **{key: root / self.relative_path(paths, key) for key in _DEFAULT_PATHS},
         )
 

@@ -41,6 +41,7 @@ class Article:
     license: str
     notes: str | None = None
     targets: tuple[str, ...] = ()  # the target ids it is annotated for; () = the project's default targets
+    attribution: str | None = None  # the attribution statement its licence asks for, verbatim (ATTRIBUTION.md)
 
 
 @dataclass(frozen=True, slots=True)

@@ -13,8 +13,7 @@ previous file in place.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
-from dataclasses import replace
+from collections.abc import Iterable
 from pathlib import Path
 
 from stance_corpus.corpus.errors import InputError
@@ -137,18 +136,11 @@ def sort_key(annotation: Annotation) -> tuple[str, str, str, str]:
     return annotation.article_id, annotation.segment_id, annotation.target, annotation.annotator
 
 
-def write_annotations(
-    path: Path, annotations: Iterable[Annotation], stored_target: Callable[[str], str] = str
-) -> int:
-    """Replace the store file atomically with the records, sorted; returns how many were written.
-
-    `stored_target` turns a target id into what the file holds (Project.stored_target: the name in a format 1
-    project, as release 1.0.0 wrote it, else the id itself).
-    """
+def write_annotations(path: Path, annotations: Iterable[Annotation]) -> int:
+    """Replace the store file atomically with the records (targets by id), sorted; returns how many were written."""
     records = sorted(annotations, key=sort_key)
     with atomic_path(path) as temporary, temporary.open("w", encoding="utf-8") as handle:
-        plain = (to_plain(replace(record, target=stored_target(record.target))) for record in records)
-        count = write_jsonl(plain, handle)
+        count = write_jsonl((to_plain(record) for record in records), handle)
     return count
 
 

@@ -183,7 +183,7 @@ def run_pull(args: argparse.Namespace) -> None:
     existing = read_annotations(path, project.scheme)
     merged = merge_annotations(existing, records)
     before = path.read_bytes() if path.exists() else None
-    write_annotations(path, merged, project.stored_target)
+    write_annotations(path, merged)
     changed = "unchanged" if path.read_bytes() == before else "updated"
     for target in pulled:
         print_target_pull(target)
@@ -229,7 +229,7 @@ def run_agreement(args: argparse.Namespace) -> None:
         gold, ties = adjudicate(annotations, args.adjudicator)
         gold_path = project.store / GOLD_FILE
         kept = [a for a in read_annotations(gold_path, project.scheme) if a.target not in targets]
-        write_annotations(gold_path, [*kept, *gold], project.stored_target)
+        write_annotations(gold_path, [*kept, *gold])
         figures["adjudication"] = {
             "adjudicator": args.adjudicator,
             "gold_segments": {target: sum(a.target == target for a in gold) for target in figures["targets"]},

@@ -257,7 +257,7 @@ def make_release_project(root: Path) -> Path:
         )
         for number, segment in enumerate(segments)
     ]
-    write_annotations(project.store / "gold.jsonl", gold, project.stored_target)
+    write_annotations(project.store / "gold.jsonl", gold)
     return root
 
 

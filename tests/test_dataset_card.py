@@ -3,10 +3,21 @@
 from __future__ import annotations
 
 import json
+import re
+import subprocess
+import sys
 from collections import Counter
 from pathlib import Path
 
 import pytest
+from stance_corpus.corpus.guidelines import (
+    NOT_FROZEN,
+    Freeze,
+    freeze_problem,
+    freeze_record,
+    guidelines_digest,
+    guidelines_section,
+)
 from stance_corpus.corpus.project import load_project
 from stance_corpus.corpus.store import ANNOTATIONS_FILE, GOLD_FILE, read_annotations
 from stance_corpus.labeling.agreement import actor_span_agreement, sentence_stance_agreement
@@ -99,3 +110,72 @@ def test_agreement_command_reproduces_the_committed_figures(tmp_path: Path) -> N
     # The committed file also records the adjudication that wrote gold.jsonl; this run only measures.
     committed.pop("adjudication", None)
     assert recomputed == committed
+
+
+def test_frozen_guidelines_are_never_edited() -> None:
+    record = freeze_record(CARD)
+    assert record is not None, "the card's 'Guidelines version' section lost its freeze record"
+    assert freeze_problem(CARD) is None
+    if record.commit is None:
+        assert record.sha256 is None  # not frozen yet: both lines say so
+        return
+    assert guidelines_digest(CARD) == record.sha256
+    shown = subprocess.run(
+        ["git", "show", f"{record.commit}:DATASET_CARD.md"], cwd=ROOT, capture_output=True, text=True, check=False
+    )
+    if shown.returncode != 0:
+        pytest.skip(f"this checkout lacks commit {record.commit} (a shallow clone)")
+    assert guidelines_digest(shown.stdout) == record.sha256, "the recorded commit holds other guidelines"
+
+
+def test_the_freeze_script_records_the_commit_and_refuses_a_second_freeze(tmp_path: Path) -> None:
+    card = tmp_path / "DATASET_CARD.md"
+    card.write_text(CARD.replace(freeze_lines(CARD), NOT_FROZEN_LINES), encoding="utf-8")
+    git = ["git", "-c", "user.name=test", "-c", "user.email=test@example.org"]
+    for command in (["init", "--quiet"], ["add", "DATASET_CARD.md"], ["commit", "--quiet", "-m", "guidelines"]):
+        subprocess.run([*git, *command], cwd=tmp_path, check=True, capture_output=True)
+    commit = subprocess.run(
+        ["git", "rev-parse", "HEAD"], cwd=tmp_path, capture_output=True, text=True, check=True
+    ).stdout.strip()
+    script = [sys.executable, str(ROOT / "scripts" / "freeze_guidelines.py"), "--card", str(card)]
+    result = subprocess.run(script, capture_output=True, text=True, check=False)
+    assert result.returncode == 0, result.stderr
+    frozen = card.read_text(encoding="utf-8")
+    assert freeze_record(frozen) == Freeze(commit, guidelines_digest(frozen)) and freeze_problem(frozen) is None
+
+    again = subprocess.run(script, capture_output=True, text=True, check=False)
+    assert again.returncode == 1 and "frozen already" in again.stderr
+    edited = frozen.replace("When in doubt: **NONE**.", "When in doubt: **FAVOR**.", 1)
+    assert "have changed since: a frozen version is never edited" in (freeze_problem(edited) or "")
+
+
+def test_every_target_has_its_guidelines_section() -> None:
+    guidelines = guidelines_section(CARD) or ""
+    targets = re.findall(r"^### Target `([a-z][a-z0-9_]*)`: (.+)$", guidelines, re.MULTILINE)
+    assert [target for target, _ in targets] == ["syria_peace", "isil_campaign"]
+    for target, _ in targets:  # each section says what the target is, which acts are its own, and what it is not
+        section = guidelines.partition(f"### Target `{target}`")[2].partition("\n### ")[0]
+        for part in ("**What it is.**", "**Acts of this target**", "**Not this target**", "Examples:"):
+            assert part in section, (target, part)
+
+
+def test_gazetteer_figures_match_the_benchmark() -> None:
+    result = subprocess.run(
+        [sys.executable, str(ROOT / "benchmarks" / "gazetteer.py"), "--project", str(ROOT), "--gum", "none"],
+        capture_output=True, text=True, check=True, cwd=ROOT,
+    )
+    # The rows of the registry as it is (its scoped aliases applied): "scoped (the registry) N G exact P R F1".
+    rows = [line.split() for line in result.stdout.splitlines() if line.startswith("scoped (the registry)")]
+    measured = {row[5]: row[6:] for row in rows}
+    shown = {row[0]: row[1:] for row in tables_after("<!-- gazetteer-figures")[0]}
+    assert shown == measured
+
+
+def freeze_lines(card: str) -> str:
+    start = card.index("- Frozen at commit:")
+    return card[start : card.index("\n", card.index("- sha256 of the", start)) + 1]
+
+
+NOT_FROZEN_LINES = (
+    f"- Frozen at commit: `{NOT_FROZEN}`\n- sha256 of the \"Annotation guidelines\" section: `{NOT_FROZEN}`\n"
+)

@@ -41,7 +41,7 @@ def test_init_makes_a_project_the_commands_accept_as_it_is(tmp_path: Path, capsy
         "CHANGELOG.md", "DATASET_CARD.md", "seeds/actors.jsonl", "seeds/articles.jsonl", "stance-corpus.toml"
     ]
     project = load_project(folder)
-    assert project.name == "my-corpus" and project.format == 2
+    assert project.name == "my-corpus" and project.release_schema == 1
     assert [target.label_studio_title for target in project.scheme.targets] == ["my-corpus: main"]
     assert run(capsys, "segment", "--summary", "--project", folder)[1] == "0 article(s), 0 segments\n"
     code, _, err = run(capsys, "release", "--project", folder)
@@ -68,22 +68,22 @@ VALID = (DATA / "stance-corpus.toml").read_text(encoding="utf-8")
     ("edit", "line", "problem"),
     [
         # Line numbers read off tests/data/test_project/stance-corpus.toml.
-        (lambda t: t.replace('hotkey = "c"', 'hotkey = "p"'), 15, "hotkey 'p' is already used (line 11)"),
-        (lambda t: t.replace('id = "bike_lanes"', 'id = "Bike Lanes"'), 43, "target id 'Bike Lanes' must be"),
-        (lambda t: t.replace('guidelines = "Target: the', 'guideline = "Target: the'), 52, "unknown key 'guideline'"),
-        (lambda t: t.replace('default_targets = ["bike_lanes"]', 'default_targets = ["trams"]'), 56,
+        (lambda t: t.replace('hotkey = "c"', 'hotkey = "p"'), 14, "hotkey 'p' is already used (line 10)"),
+        (lambda t: t.replace('id = "bike_lanes"', 'id = "Bike Lanes"'), 42, "target id 'Bike Lanes' must be"),
+        (lambda t: t.replace('guidelines = "Target: the', 'guideline = "Target: the'), 51, "unknown key 'guideline'"),
+        (lambda t: t.replace('default_targets = ["bike_lanes"]', 'default_targets = ["trams"]'), 55,
          "default target 'trams' is not a target id (bike_lanes, congestion_charge)"),
-        (lambda t: t.replace("format = 2", "format = 1"), 7, "format 1 (that of release 1.0.0) names the target"),
-        (lambda t: t.replace("default = true\n", ""), 9, "mark exactly one stance `default = true`"),
-        (lambda t: t.replace('name = "BUSINESS"', 'name = "COUNCIL"'), 28, "actor type 'COUNCIL' is already used (line 23)"),
-        (lambda t: t.replace("[[actor_types]]\nname = \"EXPERT\"", "[[actor_type]]\nname = \"EXPERT\""), 37,
+        (lambda t: t + "\n[release]\nschema = 3\n", 59, "schema 3 must be one of [1, 2]"),
+        (lambda t: t.replace("default = true\n", ""), 8, "mark exactly one stance `default = true`"),
+        (lambda t: t.replace('name = "BUSINESS"', 'name = "COUNCIL"'), 27, "actor type 'COUNCIL' is already used (line 22)"),
+        (lambda t: t.replace("[[actor_types]]\nname = \"EXPERT\"", "[[actor_type]]\nname = \"EXPERT\""), 36,
          "unknown section [actor_type]"),
         # A title prefix too long for Label Studio: named at the first target whose title it makes.
-        (lambda t: t.replace('label_studio_title = "TITLE"', f'label_studio_title = "{"x" * 40}"'), 42,
+        (lambda t: t.replace('label_studio_title = "TITLE"', f'label_studio_title = "{"x" * 40}"'), 41,
          "must have 3 to 50 characters"),
-        (lambda t: t.replace('name = "PRO"', 'name = "PRO'), 10, "not valid TOML"),
+        (lambda t: t.replace('name = "PRO"', 'name = "PRO'), 9, "not valid TOML"),
     ],
-    ids=["hotkey", "target-id", "unknown-key", "default-target", "format", "default-stance", "actor-type",
+    ids=["hotkey", "target-id", "unknown-key", "default-target", "schema", "default-stance", "actor-type",
          "section", "title", "toml"],
 )
 def test_a_bad_config_is_named_by_file_and_line(tmp_path: Path, edit, line: int, problem: str) -> None:

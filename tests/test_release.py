@@ -68,8 +68,8 @@ def make_project(root: Path, extra_articles: tuple[str, ...] = ()) -> Project:
         gold.append(Annotation(**record, annotator=GOLD_ANNOTATOR, stance=stance, actors=spans))
         raw.append(Annotation(**record, annotator="alice", stance=stance, actors=spans))
         raw.append(Annotation(**record, annotator="bob", stance="NONE"))
-    write_annotations(root / "annotations" / "gold.jsonl", gold, project.stored_target)
-    write_annotations(root / "annotations" / "annotations.jsonl", raw, project.stored_target)
+    write_annotations(root / "annotations" / "gold.jsonl", gold)
+    write_annotations(root / "annotations" / "annotations.jsonl", raw)
     return project
 
 
@@ -99,7 +99,7 @@ def test_every_config_loads_typed_with_the_store_labels(tmp_path):
     assert written and folder == project.root / "releases" / "1.0.0"
     segments = annotated_segments(project.seeds)
     cache = tmp_path / "cache"
-    features = ReleaseSchema(project.scheme, project.format).features
+    features = ReleaseSchema(project.scheme).features
 
     sentences = load(folder, "sentences", cache)
     assert list(sentences) == ["train"] == [split_of(segments[0].article_id)]
@@ -273,12 +273,12 @@ def test_the_cli_builds_the_default_version_and_publish_needs_a_token(tmp_path, 
 
 
 def two_target_project(root: Path) -> Project:
-    """The seed project in format 2 with a second target: the seed article is annotated for both, test_001 for the
+    """The seed project with a second target: the seed article is annotated for both, test_001 for the
     default target only; gold and two annotators for every (sentence, target) of them."""
     shutil.copytree(SEED_PROJECT, root)
     config = root / "stance-corpus.toml"
     config.write_text(
-        config.read_text(encoding="utf-8").replace("format = 1", "format = 2")
+        config.read_text(encoding="utf-8")
         + '\n[[targets]]\nid = "isil_campaign"\nname = "the military campaign against ISIL"\n'
         'description = "Air strikes and ground operations against ISIL (Daesh)."\n',
         encoding="utf-8",
@@ -349,11 +349,12 @@ def test_a_gold_label_for_a_target_the_article_is_not_annotated_for_is_refused(t
 
 
 def test_released_label_names_may_be_appended_to_but_never_reordered(tmp_path):
+    """A version pinned in released.json records the label names it published; a later version keeps them, in order,
+    and may only add names after them."""
     project = make_project(tmp_path / "project")
-    build_release(project, "1.0.0")
-    recorded = json.loads((project.root / "released-labels.json").read_text(encoding="utf-8"))
-    assert recorded == {"1.0.0": {"stance": ["FAVOR", "AGAINST", "NONE"], "actor_type": list(
-        project.scheme.actor_type_names)}}
+    published = {"stance": ["FAVOR", "AGAINST", "NONE"], "actor_type": list(project.scheme.actor_type_names)}
+    pin = {"source_commit": "0" * 40, "inputs": [], "schema": 1, "files": {}, "splits": {}, "labels": published}
+    (project.root / "released.json").write_text(json.dumps({"1.0.0": pin}), encoding="utf-8")
     config = project.config_path
     original = config.read_text(encoding="utf-8")
 
@@ -362,21 +363,16 @@ def test_released_label_names_may_be_appended_to_but_never_reordered(tmp_path):
     with pytest.raises(ReleaseError) as refused:
         build_release(load_project(project.root), "1.1.0")
     assert str(refused.value) == (
-        f"{config}: the stance labels ['AGAINST', 'FAVOR', 'NONE'] must start with them, in that order: release 1.0.0 "
-        f"published ['FAVOR', 'AGAINST', 'NONE'] ({project.root / 'released-labels.json'}). Reordering or removing a "
+        f"{config}: the stance labels ['AGAINST', 'FAVOR', 'NONE'] must start with ['FAVOR', 'AGAINST', 'NONE'], in "
+        f"that order: release 1.0.0 published them ({project.root / 'released.json'}). Reordering or removing a "
         "released label would renumber the ClassLabels of every later release; append new labels at the end instead"
     )
     config.write_text(original.replace('name = "MEDIA"', 'name = "MEDIA_X"'), encoding="utf-8")
-    with pytest.raises(ReleaseError, match="the actor_type labels .* must start with them"):
+    with pytest.raises(ReleaseError, match="the actor_type labels .* must start with"):
         build_release(load_project(project.root), "1.1.0")
+    assert not project.releases.exists() or not any(project.releases.iterdir())
 
-    appended = original + '\n[[stances]]\nname = "UNRELATED"\nhotkey = "u"\n'
-    config.write_text(appended, encoding="utf-8")
-    with pytest.raises(ReleaseError, match="must be those it was built with: release 1.0.0 published"):
-        build_release(load_project(project.root), "1.0.0", tmp_path / "again")  # 1.0.0 itself never changes
+    config.write_text(original + '\n[[stances]]\nname = "UNRELATED"\nhotkey = "u"\n', encoding="utf-8")
     folder, written = build_release(load_project(project.root), "1.1.0")
-    assert written and datasets.load_dataset(str(folder), "sentences", cache_dir=str(tmp_path / "cache"))[
-        "train"
-    ].features["stance"].names == ["FAVOR", "AGAINST", "NONE", "UNRELATED"]
-    recorded = json.loads((project.root / "released-labels.json").read_text(encoding="utf-8"))
-    assert list(recorded) == ["1.0.0", "1.1.0"] and recorded["1.1.0"]["stance"][-1] == "UNRELATED"
+    stance = datasets.load_dataset(str(folder), "sentences", cache_dir=str(tmp_path / "cache"))["train"].features
+    assert written and stance["stance"].names == ["FAVOR", "AGAINST", "NONE", "UNRELATED"]

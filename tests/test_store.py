@@ -1,4 +1,4 @@
-"""The annotation store keyed by (segment, target, annotator): the committed 1.0.0 store migrates with every record
+"""The annotation store keyed by (segment, target, annotator): the store of release 1.0.0 migrated with every record
 kept, and one sentence labelled for two targets is two records."""
 
 from __future__ import annotations
@@ -26,35 +26,33 @@ SEED_PROJECT = Path(__file__).parent / "data" / "seed_project"
 TARGET_NAME = "the Syria peace process (the Geneva talks and a ceasefire)"
 
 
+RELEASE_1_0_0 = Path(__file__).parent / "data" / "test_store" / "release-1.0.0"  # the store as 1.0.0 wrote it
+
+
 @pytest.mark.parametrize("name", [ANNOTATIONS_FILE, GOLD_FILE])
-def test_the_committed_store_migrates_with_every_record_and_field_kept(tmp_path: Path, name: str) -> None:
-    """This repository's store, written before targets were data, names its target; read under the new key every
-    line is one record with the same fields (the target read as its id), and written back it is byte-identical in
-    the project's format 1 and keeps every record when migrated to ids (format 2)."""
+def test_the_committed_store_migrated_with_every_record_and_field_kept(tmp_path: Path, name: str) -> None:
+    """Release 1.0.0's store (a copy of it at its commit) named its target; this repository's store now holds the
+    same records keyed by (segment, target id, annotator): same count, every field the same but the target, which
+    is its id, and reading either gives the same records."""
     project = load_project(ROOT)
-    path = project.store / name
-    lines = [record for _, record in read_jsonl(path)]
-    records = read_annotations(path, project.scheme)
-    assert len(records) == len(lines) > 0
+    old, new = RELEASE_1_0_0 / name, project.store / name
+    old_lines = [record for _, record in read_jsonl(old)]
+    new_lines = [record for _, record in read_jsonl(new)]
+    assert len(new_lines) == len(old_lines) > 0
+    for before, after in zip(old_lines, new_lines, strict=True):
+        assert before["target"] == TARGET_NAME and after["target"] == "syria_peace"
+        assert after == {**before, "target": "syria_peace"}
+    records = read_annotations(new, project.scheme)
+    assert read_annotations(old, project.scheme) == records
     assert len({key_of(record) for record in records}) == len(records)
-    for line, record in zip(lines, records, strict=True):
-        assert line["target"] == TARGET_NAME and record.target == "syria_peace"
-        migrated = json.loads(json.dumps(dataclasses.asdict(record)))
-        assert migrated == {**line, "target": "syria_peace"}
-
-    rewritten = tmp_path / name
-    write_annotations(rewritten, records, project.stored_target)
-    assert rewritten.read_bytes() == path.read_bytes()
-
-    by_id = tmp_path / "by-id" / name
-    write_annotations(by_id, records)
-    assert [record["target"] for _, record in read_jsonl(by_id)] == ["syria_peace"] * len(lines)
-    assert read_annotations(by_id, project.scheme) == records
+    # Written again, the migrated store is byte for byte itself (a pull with nothing new changes nothing).
+    write_annotations(tmp_path / name, records)
+    assert (tmp_path / name).read_bytes() == new.read_bytes()
 
 
 def test_one_sentence_labelled_for_two_targets_is_two_records(tmp_path: Path) -> None:
     project = tmp_path / "project"
-    config = (SEED_PROJECT / "stance-corpus.toml").read_text(encoding="utf-8").replace("format = 1", "format = 2")
+    config = (SEED_PROJECT / "stance-corpus.toml").read_text(encoding="utf-8")
     project.mkdir()
     (project / "stance-corpus.toml").write_text(
         config + '\n[[targets]]\nid = "isil_campaign"\nname = "the campaign against ISIL"\ndescription = "x"\n',

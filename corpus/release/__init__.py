@@ -1,3 +1,6 @@
 """Dataset releases: `rows` (pure: articles, segments and the store -> the rows of each config), `card` (pure: the
 dataset card and its YAML), `build` (the edges of a build: files in, a release folder out), `folder` (a release folder
-on disk: checksums, reading, comparing) and `publish` (the Hugging Face Hub)."""
+on disk: checksums, reading, comparing) and `publish` (the Hugging Face Hub). Publishable releases (schema 2):
+`publishable` (its rows, card sections and settings), `licences` (which texts may be republished, LICENSE.md,
+ATTRIBUTION.md), `croissant` (croissant.json) and `withhold` (restoring withheld texts). Released versions:
+`released` (released.json: pins, splits) and `lock` (`release lock`)."""

@@ -1,41 +1,78 @@
 """Building a release of a corpus project: seeds, store, card and changelog in; parquet, README.md, SHA256SUMS and
-the release's own git repository out.
+the release's own git repository out (a publishable release, schema 2, also LICENSE.md, ATTRIBUTION.md and
+croissant.json: corpus/release/publishable.py).
 
 A release is built in a hidden temporary folder beside its target and renamed into place only when complete, so an
-interrupted build leaves no half release, and an existing version is never overwritten. The ClassLabel names of
-every version built are recorded in the project's `released-labels.json`: a later build whose scheme reorders or
-drops a name some version published is refused (names may only be appended).
+interrupted build leaves no half release, and an existing version is never overwritten. A version pinned in the
+project's released.json (corpus/release/released.py) is rebuilt from the inputs of its commit and must come out as
+released; a version built before projects had a config (1.0.0) keeps its layout (no target columns) and the label
+names its pin records. A new version whose scheme reorders or drops a label name that a released version
+published is refused: names may only be appended.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import gc
-import json
 import os
 import shutil
 import subprocess
 import tempfile
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
 
 import pyarrow as pa
-from datasets import Dataset
+from datasets import Dataset, Features
 from stance_corpus.corpus.articles import CATALOGUE_NAME, iter_articles
 from stance_corpus.corpus.errors import ReleaseError
-from stance_corpus.corpus.files import write_text_atomic
+from stance_corpus.corpus.guidelines import freeze_problem
 from stance_corpus.corpus.jsonl import read_jsonl
-from stance_corpus.corpus.project import VERSION_FROM_CARD, Project
+from stance_corpus.corpus.project import CONFIG_FILE, VERSION_FROM_CARD, Project, load_project
 from stance_corpus.corpus.release.card import changelog_entry, check_version, render_card, split_card
+from stance_corpus.corpus.release.croissant import CROISSANT_FILE, croissant_json
 from stance_corpus.corpus.release.folder import first_difference, sha256_file, write_checksums
-from stance_corpus.corpus.release.rows import ReleaseSchema, Tables, build_tables, store_problem
-from stance_corpus.corpus.schema import Annotation, Article, Scheme, Segment
+from stance_corpus.corpus.release.licences import (
+    ATTRIBUTION_FILE,
+    KNOWN_LICENCES,
+    LICENSE_FILE,
+    attribution_file,
+    hub_license_keys,
+    licence_file,
+)
+from stance_corpus.corpus.release.publishable import (
+    CARD_KEY,
+    SCHEMA_2,
+    SCHEMAS,
+    Publishing,
+    bibtex,
+    card_description,
+    publishable_features,
+    publishable_tables,
+    publishing_sections,
+    publishing_settings,
+    release_date,
+    split_names_problem,
+    withheld_articles,
+)
+from stance_corpus.corpus.release.released import (
+    LEGACY_INPUTS,
+    RELEASED_FILE,
+    ReleasedVersion,
+    extract_inputs,
+    file_difference,
+    labels_of,
+    read_checksums,
+    read_released,
+    split_moves,
+)
+from stance_corpus.corpus.release.rows import ROW_KEYS, ReleaseSchema, Tables, build_tables, store_problem
+from stance_corpus.corpus.schema import ActorTypeDef, Annotation, Article, Segment, StanceLabel
 from stance_corpus.corpus.segment import TokenSpans
 from stance_corpus.corpus.store import ANNOTATIONS_FILE, GOLD_FILE, read_annotations
 from stance_corpus.corpus.workers import segmenting
 from tqdm import tqdm
 
-RELEASED_LABELS_FILE = "released-labels.json"
 # Fixed identity and dates: the same release always gets the same commit id.
 _GIT_ENV = {
     "GIT_AUTHOR_NAME": "stance-corpus release",
@@ -50,15 +87,41 @@ _GIT_ENV = {
 
 
 def build_release(
-    project: Project, version: str | None = None, out: Path | None = None, workers: int | None = None
+    project: Project,
+    version: str | None = None,
+    out: Path | None = None,
+    workers: int | None = None,
+    schema: int | None = None,
 ) -> tuple[Path, bool]:
     """Build the release of a project (its seeds, store, card and changelog), segmenting articles in `workers`
-    processes (default: one per CPU).
+    processes (default: one per CPU), in release `schema` (default: the project's; 1: texts as they are; 2:
+    publishable, corpus/release/publishable.py).
 
+    A version pinned in the project's released.json is built from the inputs of its commit, in its own schema, and
+    must come out byte for byte as released; any other version must keep every released article and sentence in its
+    split and every released label name in its place.
     Returns (release folder, True if written / False if that version already existed byte for byte).
     """
+    schema = project.release_schema if schema is None else schema
+    if schema not in SCHEMAS:
+        raise ReleaseError(f"release schema {schema} is not one of {', '.join(map(str, SCHEMAS))}")
     with _cyclic_gc_paused():
-        return _build_release(project, version, out, workers)
+        released = read_released(project.root)
+        version = release_version(project, version)
+        pinned = released.get(version)
+        if pinned is None:
+            check_released_labels(project, released.values())
+            return _build_release(project, version, out, workers, schema, released=list(released.values()))
+        with tempfile.TemporaryDirectory(prefix=f"stance-corpus-{version}-inputs-") as source:
+            extract_inputs(project.root, pinned.source_commit, pinned.inputs, Path(source))
+            return _build_release(
+                pinned_project(project, pinned, Path(source)),
+                version,
+                out or project.releases / version,
+                workers,
+                pinned.schema,
+                pinned=pinned,
+            )
 
 
 def release_version(project: Project, version: str | None = None) -> str:
@@ -71,20 +134,50 @@ def release_version(project: Project, version: str | None = None) -> str:
     return check_version(str(header["version"]))
 
 
+def pinned_project(project: Project, pinned: ReleasedVersion, source: Path) -> Project:
+    """The project as it was when `pinned` was built, its inputs extracted into `source`: with the config of that
+    commit, or, for a version built before projects had one (1.0.0), the current config's settings with the
+    released label names and the layout of then (no target columns)."""
+    if CONFIG_FILE in pinned.inputs:
+        return load_project(source)
+    if tuple(pinned.inputs) != LEGACY_INPUTS:
+        raise ReleaseError(f"{RELEASED_FILE}: version {pinned.version} has no {CONFIG_FILE} among its inputs")
+    scheme = project.scheme
+    if pinned.labels:
+        scheme = dataclasses.replace(
+            scheme,
+            stances=tuple(StanceLabel(name) for name in pinned.labels["stance"]),
+            actor_types=tuple(ActorTypeDef(name, "", "", "") for name in pinned.labels["actor_type"]),
+        )
+    paths = {name: source / LEGACY_INPUTS[index] for index, name in enumerate(("seeds", "store", "card", "changelog"))}
+    return dataclasses.replace(project, root=source, scheme=scheme, target_columns=False, **paths)
+
+
 def _read(path: Path) -> str:
     if not path.is_file():
         raise ReleaseError(f"{path}: missing: a release needs the project's card and changelog (docs/project.md)")
     return path.read_text(encoding="utf-8")
 
 
-def _build_release(project: Project, version: str | None, out: Path | None, workers: int | None) -> tuple[Path, bool]:
+def _build_release(
+    project: Project,
+    version: str,
+    out: Path | None,
+    workers: int | None,
+    schema: int,
+    released: list[ReleasedVersion] | None = None,
+    pinned: ReleasedVersion | None = None,
+) -> tuple[Path, bool]:
     root = project.root
     header, body = split_card(_read(project.card), str(project.card))
-    version = release_version(project, version)
-    notes = changelog_entry(_read(project.changelog), version, str(project.changelog))
+    changelog = _read(project.changelog)
+    notes = changelog_entry(changelog, version, str(project.changelog))
+    publishing = publishing_settings(header, str(project.card)) if schema == SCHEMA_2 else None
+    frozen = freeze_problem(body) if schema == SCHEMA_2 else None
+    if frozen:
+        raise ReleaseError(f"{project.card}: {frozen}")
     out = out or project.releases / version
-    schema = ReleaseSchema(project.scheme, project.format)
-    check_released_labels(project, version)
+    layout = ReleaseSchema(project.scheme, project.target_columns)
 
     # Sorted by id: the order of the rows, whichever worker segments which article.
     articles = sorted(iter_articles([project.seeds]), key=lambda article: article.id)
@@ -97,20 +190,44 @@ def _build_release(project: Project, version: str | None, out: Path | None, work
         if not gold:
             raise ReleaseError(f"{gold_path}: no gold annotation yet, so no sentence to release")
         progress = tqdm(segmented, total=len(articles), desc="segmenting", unit="article", disable=None)
-        tables = build_tables(_noting_segments(progress, segments), gold, raw, schema, article_targets)
+        tables = build_tables(_noting_segments(progress, segments), gold, raw, layout, article_targets)
     _check_store(gold_path, gold, segments, article_targets, gold=True)
     _check_store(raw_path, raw, segments, article_targets, gold=False)
-    seeds = [project.seeds / CATALOGUE_NAME, *sorted(project.seeds.glob("*.txt"))]
-    inputs = _input_checksums(root, seeds)
+    features: Mapping[str, Features] = layout.features
+    by_id = {article.id: article for article in articles}
+    withheld: set[str] = set()
+    if schema == SCHEMA_2:
+        withheld = withheld_articles(by_id)
+        problem = split_names_problem(tables)
+        if problem:
+            raise ReleaseError(f"release {version}: {problem}")
+        tables = publishable_tables(tables, by_id, withheld)
+        features = publishable_features(layout.features)
+    moved = split_moves(tables, released or [])
+    if moved:
+        raise ReleaseError(f"{moved}: an article or sentence never moves to another split between versions")
+    inputs = _input_checksums(root, [project.seeds / CATALOGUE_NAME, *sorted(project.seeds.glob("*.txt"))])
     inputs.update(_input_checksums(root, [raw_path, gold_path]))
 
     out.parent.mkdir(parents=True, exist_ok=True)
     building = Path(tempfile.mkdtemp(dir=out.parent, prefix=f".{out.name}.building-"))
     try:
-        files = write_tables(tables, building, schema)
-        card = render_card(header, body, version, tables, files, inputs, notes, schema)
+        files = write_tables(tables, building, features)
+        header = {key: value for key, value in header.items() if key != CARD_KEY}
+        if publishing is not None:
+            header, body = _write_publishable_files(
+                building, header, body, version, changelog, by_id, withheld, publishing, files, features
+            )
+        card = render_card(header, body, version, tables, files, inputs, notes, layout, features)
         (building / "README.md").write_text(card, encoding="utf-8")
         write_checksums(building)
+        if pinned is not None:
+            difference = file_difference(pinned.files, read_checksums(building))
+            if difference:
+                raise ReleaseError(
+                    f"version {version} is released ({RELEASED_FILE}) and this build of its inputs at commit "
+                    f"{pinned.source_commit[:12]} would change it ({difference}): a released version never changes"
+                )
         if out.exists():
             difference = first_difference(out, building)
             if difference:
@@ -122,56 +239,25 @@ def _build_release(project: Project, version: str | None, out: Path | None, work
         _commit_and_tag(building, version)
         building.chmod(0o755)  # mkdtemp made it 0700; a release is as readable as the files in it
         os.rename(building, out)
-        record_released_labels(project, version)
         return out, True
     finally:
         shutil.rmtree(building, ignore_errors=True)
 
 
-def _labels_of(scheme: Scheme) -> dict[str, list[str]]:
-    """The ClassLabel names a release publishes (the BIO tags follow from the actor types)."""
-    return {"stance": list(scheme.stance_names), "actor_type": list(scheme.actor_type_names)}
-
-
-def _released_labels(project: Project) -> dict[str, dict[str, list[str]]]:
-    path = project.root / RELEASED_LABELS_FILE
-    if not path.is_file():
-        return {}
-    try:
-        recorded = json.loads(path.read_text(encoding="utf-8"))
-    except (UnicodeDecodeError, json.JSONDecodeError) as error:
-        raise ReleaseError(f"{path}: not valid JSON ({error})") from None
-    if not isinstance(recorded, dict) or not all(isinstance(labels, dict) for labels in recorded.values()):
-        raise ReleaseError(f"{path}: must map each version to its label names")
-    return recorded
-
-
-def check_released_labels(project: Project, version: str) -> None:
-    """Refuse a scheme that reorders or drops a ClassLabel name of a version already released (released-labels.json),
-    or that changes any name of `version` itself; appending names for a new version is fine."""
-    current = _labels_of(project.scheme)
-    path = project.root / RELEASED_LABELS_FILE
-    for released, labels in sorted(_released_labels(project).items()):
-        for column, names in labels.items():
+def check_released_labels(project: Project, released: Iterable[ReleasedVersion]) -> None:
+    """Refuse a scheme that reorders or drops a ClassLabel name that a released version published (its pin in
+    released.json records them); appending names is fine."""
+    current = labels_of(project.scheme)
+    for entry in released:
+        for column, names in (entry.labels or {}).items():
             now = current.get(column, [])
-            kept = now == names if released == version else now[: len(names)] == names
-            if not kept:
-                rule = "be those it was built with" if released == version else "start with them, in that order"
+            if now[: len(names)] != names:
                 raise ReleaseError(
-                    f"{project.config_path}: the {column} labels {now} must {rule}: release {released} published "
-                    f"{names} ({path}). Reordering or removing a released label would renumber the ClassLabels of "
-                    "every later release; append new labels at the end instead"
+                    f"{project.config_path}: the {column} labels {now} must start with {names}, in that order: "
+                    f"release {entry.version} published them ({project.root / RELEASED_FILE}). Reordering or removing "
+                    "a released label would renumber the ClassLabels of every later release; append new labels at the "
+                    "end instead"
                 )
-
-
-def record_released_labels(project: Project, version: str) -> None:
-    """Add `version`'s label names to released-labels.json (unchanged when they are there already)."""
-    recorded = _released_labels(project)
-    if recorded.get(version) == _labels_of(project.scheme):
-        return
-    recorded[version] = _labels_of(project.scheme)
-    text = json.dumps(dict(sorted(recorded.items())), indent=2, ensure_ascii=False) + "\n"
-    write_text_atomic(project.root / RELEASED_LABELS_FILE, text)
 
 
 @contextmanager
@@ -222,7 +308,64 @@ def _input_checksums(root: Path, paths: list[Path]) -> dict[str, str]:
     }
 
 
-def write_tables(tables: Tables, folder: Path, schema: ReleaseSchema) -> dict[str, dict[str, tuple[str, int]]]:
+def _write_publishable_files(
+    building: Path,
+    header: dict,
+    body: str,
+    version: str,
+    changelog: str,
+    articles: Mapping[str, Article],
+    withheld: set[str],
+    publishing: Publishing,
+    files: Mapping[str, Mapping[str, tuple[str, int]]],
+    features: Mapping[str, Features],
+) -> tuple[dict, str]:
+    """LICENSE.md, ATTRIBUTION.md and croissant.json of a schema 2 release; returns the card header with the
+    licence keys of its data and the card body with its generated sections."""
+    included = {article_id for article_id in articles if article_id not in withheld}
+    text_licences = sorted({articles[article_id].license for article_id in included})
+    (building / LICENSE_FILE).write_text(
+        licence_file(version, articles.values(), included, publishing.labels_license), encoding="utf-8"
+    )
+    (building / ATTRIBUTION_FILE).write_text(attribution_file(version, articles.values(), included), encoding="utf-8")
+    pretty_name = str(header.get("pretty_name") or "stance-corpus")
+    date = release_date(changelog, version)
+    citation = bibtex(pretty_name, version, publishing, date)
+    licence_urls = [
+        KNOWN_LICENCES[lid].url if lid in KNOWN_LICENCES else lid for lid in [*text_licences, publishing.labels_license]
+    ]
+    (building / CROISSANT_FILE).write_text(
+        croissant_json(
+            name=pretty_name,
+            description=card_description(body),
+            version=version,
+            licences=list(dict.fromkeys(licence_urls)),
+            cite_as=citation,
+            url=publishing.url,
+            date_published=date,
+            creators=publishing.authors,
+            features=features,
+            files={
+                config: {split: (path, sha256_file(building / path)) for split, (path, _) in per_split.items()}
+                for config, per_split in files.items()
+            },
+            splits=list(next(iter(files.values()))),
+            keys={config: ROW_KEYS[config] for config in files},
+        ),
+        encoding="utf-8",
+    )
+    licence_keys = hub_license_keys(text_licences, publishing.labels_license)
+    header = {key: value for key, value in header.items() if not key.startswith("license")}
+    position = next((index for index, key in enumerate(header) if key not in ("pretty_name", "version")), len(header))
+    items = list(header.items())
+    header = dict([*items[:position], *licence_keys.items(), *items[position:]])
+    sections = publishing_sections(version, articles, withheld, publishing, citation)
+    return header, f"{body.rstrip()}\n\n{sections}\n"
+
+
+def write_tables(
+    tables: Tables, folder: Path, features: Mapping[str, Features]
+) -> dict[str, dict[str, tuple[str, int]]]:
     """One parquet file per config and split, typed Features embedded; config -> split -> (path, arrow bytes)."""
     files: dict[str, dict[str, tuple[str, int]]] = {}
     for config, splits in tqdm(tables.items(), desc="writing", unit="config", disable=None):
@@ -232,7 +375,7 @@ def write_tables(tables: Tables, folder: Path, schema: ReleaseSchema) -> dict[st
             # to_parquet still writes the file, the same bytes either way.
             relative = f"{config}/{split}.parquet"
             # A fixed fingerprint (it only names cache files, which a release never makes) spares hashing the table.
-            table = pa.Table.from_pylist(rows, schema=schema.features[config].arrow_schema)
+            table = pa.Table.from_pylist(rows, schema=features[config].arrow_schema)
             dataset = Dataset(table, fingerprint=relative)
             dataset.to_parquet(folder / relative)
             files.setdefault(config, {})[split] = (relative, dataset.data.nbytes)

@@ -8,7 +8,7 @@ import re
 from collections.abc import Mapping
 
 import yaml
-from datasets import DatasetInfo, SplitDict, SplitInfo
+from datasets import DatasetInfo, Features, SplitDict, SplitInfo
 from datasets.info import DatasetInfosDict
 from stance_corpus.corpus.errors import ReleaseError
 from stance_corpus.corpus.release.rows import (
@@ -18,6 +18,7 @@ from stance_corpus.corpus.release.rows import (
     Tables,
     agreement_summary,
     label_counts,
+    released_targets,
 )
 
 CARD_FILE = "DATASET_CARD.md"
@@ -33,7 +34,7 @@ CONFIG_ROWS: dict[str, str] = {
     "articles": "seed article: catalogue metadata, full text and the offsets of its segments",
     "raw_annotations": "(segment, annotator) before adjudication, for agreement research",
 }
-# With several targets a row is per target too (format 2).
+# With several targets in a release a row is per target too.
 _PER_TARGET_ROWS = {
     "sentences": "(sentence, target) with a gold label: the sentence (heading or body segment), its stance toward "
     "the target, actor spans, context, number of annotators and their agreement with the gold label",
@@ -86,9 +87,10 @@ def render_card(
     inputs: Mapping[str, str],
     notes: str,
     schema: ReleaseSchema,
+    features: Mapping[str, Features] | None = None,
 ) -> str:
     """The release README.md; `files`: config -> split -> (path in the release, arrow bytes); `inputs`: path ->
-    sha256."""
+    sha256; `features`: the features of each config (default: the schema's; a publishable release adds columns)."""
     yaml_header = {
         **{key: value for key, value in header.items() if key != "version"},
         "version": version,
@@ -104,7 +106,7 @@ def render_card(
     }
     DatasetInfosDict(
         {
-            config: DatasetInfo(features=schema.features[config], splits=_split_dict(tables[config], splits))
+            config: DatasetInfo(features=(features or schema.features)[config], splits=_split_dict(tables[config], splits))
             for config, splits in files.items()
         }
     ).to_dataset_card_data(yaml_header)
@@ -125,7 +127,8 @@ def _size_category(rows: int) -> str:
 
 def _statistics(version: str, tables: Tables, inputs: Mapping[str, str], notes: str, schema: ReleaseSchema) -> str:
     scheme = schema.scheme
-    several = len(scheme.targets) > 1
+    targets = released_targets(tables, scheme)
+    several = len(targets) > 1
     counts = label_counts(tables, scheme)
     rows_per = {**CONFIG_ROWS, **(_PER_TARGET_ROWS if several else {})}
     bounds = ", ".join(f"{name} below {upper}" for name, upper in SPLIT_BUCKETS)
@@ -185,7 +188,7 @@ def _statistics(version: str, tables: Tables, inputs: Mapping[str, str], notes: 
         "",
         "### Agreement",
         "",
-        *(line for target in scheme.targets for line in _agreement_lines(tables, target.name, several)),
+        *(line for target in targets for line in _agreement_lines(tables, target.name, several)),
         "### Build inputs (sha256)",
         "",
         "| file | sha256 |",

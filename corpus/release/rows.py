@@ -8,9 +8,9 @@ A release has one config per row type (docs/releases.md):
     articles         one row per seed article: metadata, full text and segment offsets
     raw_annotations  one row per (segment, target, annotator) before adjudication, for agreement research
 
-Labels are ClassLabel indexes; their names (and order) are the project's scheme (stance-corpus.toml). The columns
-depend on the project's format (`ReleaseSchema`): format 1 is release 1.0.0's (one target, named in `target`);
-format 2 adds `target_id` to sentences, actors and raw_annotations and `targets` to articles.
+Labels are ClassLabel indexes; their names (and order) are the project's scheme (stance-corpus.toml). Every config
+that holds a target has its id (`target_id`) beside its name (`target`), and articles list their targets; release
+1.0.0, built before targets were data, has neither (`ReleaseSchema.target_columns`), and keeps its layout.
 """
 
 from __future__ import annotations
@@ -32,6 +32,7 @@ from stance_corpus.corpus.schema import (
     Scheme,
     Segment,
     SegmentKind,
+    Target,
 )
 from stance_corpus.corpus.segment import TokenSpans
 
@@ -65,10 +66,11 @@ Tables = dict[str, dict[str, list[dict]]]
 
 @dataclass(frozen=True)
 class ReleaseSchema:
-    """The configs of a project's releases: their typed Features, from the scheme's labels and the project format."""
+    """The configs of a project's releases: their typed Features, from the scheme's labels (and, for 1.0.0, without
+    the target columns)."""
 
     scheme: Scheme
-    format: int
+    target_columns: bool = True
     features: dict[str, Features] = field(init=False)
     bio_tags: tuple[str, ...] = field(init=False)
 
@@ -76,11 +78,11 @@ class ReleaseSchema:
         actor_types = self.scheme.actor_type_names
         bio_tags = ("O", *(f"{prefix}-{label}" for label in actor_types for prefix in ("B", "I")))
         object.__setattr__(self, "bio_tags", bio_tags)
-        object.__setattr__(self, "features", _features(self.scheme, self.format, bio_tags))
+        object.__setattr__(self, "features", _features(self.scheme, self.target_columns, bio_tags))
 
     @property
     def with_target_id(self) -> bool:
-        return self.format >= 2
+        return self.target_columns
 
     def stance_id(self, label: str) -> int:
         return self.scheme.stance_names.index(label)
@@ -93,7 +95,7 @@ class ReleaseSchema:
         return self.bio_tags.index(f"B-{actor_type}")
 
 
-def _features(scheme: Scheme, project_format: int, bio_tags: tuple[str, ...]) -> dict[str, Features]:
+def _features(scheme: Scheme, target_columns: bool, bio_tags: tuple[str, ...]) -> dict[str, Features]:
     stance = ClassLabel(names=list(scheme.stance_names))
     span = {
         "start": Value("int32"),
@@ -103,8 +105,8 @@ def _features(scheme: Scheme, project_format: int, bio_tags: tuple[str, ...]) ->
         "actor_id": Value("string"),
         "stance": stance,
     }
-    target_id = {"target_id": Value("string")} if project_format >= 2 else {}
-    targets = {"targets": List(Value("string"))} if project_format >= 2 else {}
+    target_id = {"target_id": Value("string")} if target_columns else {}
+    targets = {"targets": List(Value("string"))} if target_columns else {}
     return {
         "sentences": Features(
             {
@@ -232,7 +234,7 @@ def build_tables(
 
     The store records must pass `store_problem`; one that does not is left out or mislabelled, never a crash, so a
     release can check them once every segment is known and build the rows meanwhile. `article_targets` (article
-    id -> target ids, default: those its catalogue line lists) fills the `targets` column of format 2.
+    id -> target ids, default: those its catalogue line lists) fills the `targets` column.
     """
     gold_by_segment: dict[str, dict[str, Annotation]] = defaultdict(dict)  # segment -> target -> gold
     for annotation in gold:
@@ -322,7 +324,7 @@ def sentence_row(
 
 
 def actor_rows(sentence: dict, schema: ReleaseSchema) -> Iterator[dict]:
-    # Format 2: a mention of one sentence for two targets is two rows (its stance is toward each target).
+    # A mention of one sentence for two targets is two rows (its stance is toward each target).
     prefix = f"{sentence['id']}:{sentence['target_id']}" if schema.with_target_id else sentence["id"]
     for number, span in enumerate(sentence["actors"]):
         yield {
@@ -385,14 +387,22 @@ def raw_annotation_row(annotation: Annotation, schema: ReleaseSchema) -> dict:
     }
 
 
+def released_targets(tables: Tables, scheme: Scheme) -> list[Target]:
+    """The scheme's targets that have sentences in the release, in the scheme's order."""
+    names = {row["target"] for rows in tables.get("sentences", {}).values() for row in rows}
+    return [target for target in scheme.targets if target.name in names]
+
+
 def label_counts(tables: Tables, scheme: Scheme) -> dict[tuple[str, str], dict[str, Counter[str]]]:
-    """Per (target name, split): sentence stance counts and actor type counts (label names)."""
+    """Per (target name, split) of the released targets: sentence stance counts and actor type counts (label
+    names)."""
     stances, actor_types = scheme.stance_names, scheme.actor_type_names
+    targets = released_targets(tables, scheme)
     counts: dict[tuple[str, str], dict[str, Counter[str]]] = {}
-    for target in scheme.targets:
+    for target in targets:
         for split, rows in tables.get("sentences", {}).items():
             mine = [row for row in rows if row["target"] == target.name]
-            if not mine and len(scheme.targets) > 1:
+            if not mine and len(targets) > 1:
                 continue
             counts[(target.name, split)] = {
                 "stance": Counter(stances[row["stance"]] for row in mine),
