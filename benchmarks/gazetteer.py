@@ -105,7 +105,7 @@ def gum_pairs(
         predicted = []
         for target_id in project.default_targets:
             context = MentionContext(target=target_id, article_text=text)
-            for segment in segment_article(article, project.furniture):
+            for segment in segment_article(article, project.segmentation):
                 if segment.kind in ANNOTATED_KINDS:
                     predicted.extend(
                         dataclasses.replace(span, start=segment.start + span.start, end=segment.start + span.end)

@@ -2,6 +2,9 @@
 
 Every input is checked before the first article is handed out, so a bad file fails the whole run up front
 (nothing is written partially), while the articles themselves are then read one at a time (memory stays flat).
+A folder is checked whole: its catalogue (metadata formats: `corpus.metadata`), its texts and, when it has one,
+its actor registry `actors.jsonl` (`corpus.actors`), so that a bad registry stops every command that reads seeds.
+A UTF-8 byte-order mark at the start of a text file is not part of the article's text.
 """
 
 from __future__ import annotations
@@ -10,15 +13,20 @@ import hashlib
 from collections.abc import Iterator
 from pathlib import Path
 
+from stance_corpus.corpus.actors import load_actor_registry
 from stance_corpus.corpus.errors import InputError
-from stance_corpus.corpus.jsonl import read_jsonl
-from stance_corpus.corpus.schema import Article
+from stance_corpus.corpus.jsonl import dumps, read_jsonl
+from stance_corpus.corpus.metadata import BOM, field_problem, strip_bom
+from stance_corpus.corpus.schema import Article, Scheme
 
 CATALOGUE_NAME = "articles.jsonl"
+REGISTRY_NAME = "actors.jsonl"
 TEXT_SUFFIX = ".txt"
 
 _REQUIRED_FIELDS = ("id", "language", "license")
-_OPTIONAL_FIELDS = ("title", "source", "published", "url", "notes", "attribution")
+_OPTIONAL_FIELDS = ("title", "source", "published", "url", "notes", "attribution", "author")
+# The order of a catalogue line's fields as `catalogue_line` writes them (that of the seed catalogue).
+_LINE_ORDER = ("id", "title", "source", "published", "url", "language", "license", "notes", "attribution", "author")
 TARGETS_FIELD = "targets"  # the target ids an article is annotated for (default: the project's default targets)
 
 
@@ -27,12 +35,12 @@ def load_articles(path: str | Path) -> list[Article]:
     return list(iter_articles([path]))
 
 
-def iter_articles(paths: list[str | Path]) -> Iterator[Article]:
+def iter_articles(paths: list[str | Path], scheme: Scheme | None = None) -> Iterator[Article]:
     """Check every article named by `paths` (folders or `.txt` files), then yield them one by one.
 
     Raises InputError, naming the file (and line) and the problem, before yielding anything.
     """
-    selected = _select(paths)
+    selected = _select(paths, scheme)
     _check_texts(selected)
     for meta, text_path in selected:
         yield Article(text=_read_text(text_path), **meta)
@@ -61,12 +69,16 @@ def _check_catalogue_record(record: object, where: str) -> dict:
     for name in _REQUIRED_FIELDS:
         if not isinstance(record.get(name), str) or not record[name].strip():
             raise InputError(where, f"field {name!r} is required and must be a non-empty string")
-    for name in _OPTIONAL_FIELDS:
-        if record.get(name) is not None and not isinstance(record[name], str):
-            raise InputError(where, f"field {name!r} must be a string or null (unknown)")
+    for name in (*_REQUIRED_FIELDS, *_OPTIONAL_FIELDS):
+        problem = field_problem(name, record.get(name))
+        if problem:
+            raise InputError(where, problem)
     if Path(record["id"]).name != record["id"] or record["id"].startswith("."):
         raise InputError(where, f"article id {record['id']!r} must be a plain file stem")
-    return {name: record.get(name) for name in (*_REQUIRED_FIELDS, *_OPTIONAL_FIELDS)} | _targets(record, where)
+    meta = {name: record.get(name) for name in (*_REQUIRED_FIELDS, *_OPTIONAL_FIELDS)} | _targets(record, where)
+    if meta["title"] is not None:
+        meta["title"] = strip_bom(meta["title"])
+    return meta
 
 
 def _targets(record: dict, where: str) -> dict:
@@ -82,7 +94,19 @@ def _targets(record: dict, where: str) -> dict:
     return {TARGETS_FIELD: tuple(targets)}
 
 
-def _select(paths: list[str | Path]) -> list[tuple[dict, Path]]:
+def catalogue_line(article: Article) -> str:
+    """The catalogue line (JSON, without its newline) of an article: what `read_catalogue` reads back as its
+    metadata. The one writer of catalogue lines (`stance-corpus ingest`); `attribution` and `author` only when known."""
+    record = {name: getattr(article, name) for name in _LINE_ORDER}
+    for name in ("attribution", "author"):
+        if record[name] is None:
+            del record[name]
+    if article.targets:
+        record[TARGETS_FIELD] = list(article.targets)
+    return dumps(record)
+
+
+def _select(paths: list[str | Path], scheme: Scheme | None) -> list[tuple[dict, Path]]:
     """(metadata, text path) for every article the paths name, each folder matched against its catalogue."""
     if not paths:
         raise InputError("stance-corpus", "no seed path given")
@@ -90,6 +114,7 @@ def _select(paths: list[str | Path]) -> list[tuple[dict, Path]]:
     for raw in paths:
         path = Path(raw)
         if path.is_dir():
+            check_registry(path, scheme)
             catalogue = read_catalogue(path)
             on_disk = {p.stem: p for p in path.glob(f"*{TEXT_SUFFIX}")}
             for article_id in catalogue:
@@ -105,6 +130,7 @@ def _select(paths: list[str | Path]) -> list[tuple[dict, Path]]:
         elif path.is_file():
             if path.suffix != TEXT_SUFFIX:
                 raise InputError(path, f"not a seed text: give a folder or a {TEXT_SUFFIX} file")
+            check_registry(path.parent, scheme)
             catalogue = read_catalogue(path.parent)
             if path.stem not in catalogue:
                 raise InputError(path, f"has no line in {path.parent / CATALOGUE_NAME}")
@@ -112,6 +138,13 @@ def _select(paths: list[str | Path]) -> list[tuple[dict, Path]]:
         else:
             raise InputError(path, "no such file or folder")
     return _with_unique_ids(list(selected.values()))
+
+
+def check_registry(folder: Path, scheme: Scheme | None) -> None:
+    """Check the actor registry of a seed folder, when it has one, against the project's scheme (InputError naming
+    its file:line); without a scheme (no project) there are no actor types to check it against."""
+    if scheme is not None and (folder / REGISTRY_NAME).is_file():
+        load_actor_registry(folder / REGISTRY_NAME, scheme)
 
 
 def _with_unique_ids(selected: list[tuple[dict, Path]]) -> list[tuple[dict, Path]]:
@@ -136,7 +169,7 @@ def _check_texts(selected: list[tuple[dict, Path]]) -> None:
 
 
 def _read_text(path: Path) -> str:
-    data = path.read_bytes()
+    data = path.read_bytes().removeprefix(BOM.encode("utf-8"))
     if not data.strip():
         raise InputError(path, "is empty")
     if b"\x00" in data:

@@ -13,9 +13,10 @@ from collections import Counter
 from pathlib import Path
 
 from stance_corpus.corpus.articles import iter_articles
+from stance_corpus.corpus.ingest.cli import add_ingest_command
 from stance_corpus.corpus.jsonl import write_jsonl
 from stance_corpus.corpus.project import CONFIG_FILE, init_project, load_project
-from stance_corpus.corpus.segment import BOILERPLATE, segment_article
+from stance_corpus.corpus.segment import DEFAULT_CONFIG, segment_article
 
 
 def add_commands(subparsers: argparse._SubParsersAction) -> None:
@@ -42,6 +43,7 @@ def add_commands(subparsers: argparse._SubParsersAction) -> None:
         "--summary", action="store_true", help="print the number of articles and of segments per kind instead"
     )
     segment.set_defaults(run=run_segment)
+    add_ingest_command(subparsers)
     add_release_commands(subparsers)
 
 
@@ -54,11 +56,11 @@ def run_init(args: argparse.Namespace) -> None:
 
 def run_segment(args: argparse.Namespace) -> None:
     if args.paths and not (args.project / CONFIG_FILE).is_file():
-        paths, furniture = args.paths, BOILERPLATE  # plain seed folders need no project
+        paths, config, scheme = args.paths, DEFAULT_CONFIG, None  # plain seed folders need no project
     else:
         project = load_project(args.project)
-        paths, furniture = args.paths or [project.seeds], project.furniture
-    segments = (segment for article in iter_articles(paths) for segment in segment_article(article, furniture))
+        paths, config, scheme = args.paths or [project.seeds], project.segmentation, project.scheme
+    segments = (segment for article in iter_articles(paths, scheme) for segment in segment_article(article, config))
     if args.summary:
         print_summary(segments)
         return

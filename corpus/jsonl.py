@@ -39,16 +39,28 @@ def read_jsonl(path: Path) -> Iterator[tuple[int, Any]]:
     """
     with path.open("rb") as handle:
         for line_number, line in enumerate(handle, start=1):
-            # orjson reads valid lines twice as fast as json; whatever it refuses (a blank line, a byte-order mark,
-            # bad UTF-8, NaN, big integers, bad JSON) goes through json, which accepts what it always did and
-            # names the problem exactly.
-            try:
-                record = orjson.loads(line)
-            except orjson.JSONDecodeError:
-                if not line.strip():
-                    continue
-                record = _parse_exactly(line, f"{path}:{line_number}", first=line_number == 1)
-            yield line_number, record
+            if (record := parse_json_line(line, f"{path}:{line_number}", first=line_number == 1)) is not BLANK:
+                yield line_number, record
+
+
+BLANK = object()
+"""What `parse_json_line` returns for a blank line."""
+
+
+def parse_json_line(line: bytes, where: str, first: bool = False) -> Any:
+    """The JSON value of one line of bytes (BLANK for a blank line); InputError naming `where` and the problem.
+
+    `first`: the first line of a file, which may start with a byte-order mark.
+    """
+    # orjson reads valid lines twice as fast as json; whatever it refuses (a blank line, a byte-order mark,
+    # bad UTF-8, NaN, big integers, bad JSON) goes through json, which accepts what it always did and
+    # names the problem exactly.
+    try:
+        return orjson.loads(line)
+    except orjson.JSONDecodeError:
+        if not line.strip():
+            return BLANK
+        return _parse_exactly(line, where, first)
 
 
 def _parse_exactly(line: bytes, where: str, first: bool) -> Any:

@@ -26,6 +26,7 @@ from stance_corpus.corpus.articles import CATALOGUE_NAME
 from stance_corpus.corpus.errors import InputError
 from stance_corpus.corpus.files import write_text_atomic
 from stance_corpus.corpus.schema import ActorTypeDef, Article, Scheme, StanceLabel, Target
+from stance_corpus.corpus.segment import DEFAULT_FURNITURE, SegmentationConfig
 
 CONFIG_FILE = "stance-corpus.toml"
 VERSION_FROM_CARD = "card"
@@ -33,7 +34,6 @@ RELEASE_SCHEMAS = (1, 2)  # corpus/release/publishable.py: SCHEMA_1, SCHEMA_2
 TITLE_LENGTH = (3, 50)  # what Label Studio accepts as a project title
 # Label Studio's palette for actor types without a colour of their own (matplotlib's tab10).
 PALETTE = ("#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2", "#7f7f7f", "#bcbd22", "#17becf")
-DEFAULT_FURNITURE = ("Exit mobile version", "Advertisement", "Skip to content", "Share this article")
 
 _ID = re.compile(r"[a-z][a-z0-9_]*")
 _LABEL = re.compile(r"[A-Za-z][A-Za-z0-9_-]*")
@@ -89,6 +89,11 @@ class Project:
     @property
     def config_path(self) -> Path:
         return self.root / CONFIG_FILE
+
+    @property
+    def segmentation(self) -> SegmentationConfig:
+        """What the segmenter takes from the project: its page furniture."""
+        return SegmentationConfig(furniture=self.furniture)
 
     def targets_of(self, article: Article) -> tuple[Target, ...]:
         """The targets of an article: those its catalogue line lists, else the project's default targets."""

@@ -18,6 +18,12 @@ class SegmentKind(StrEnum):
     HEADING = "heading"
     BODY = "body"
     BOILERPLATE = "boilerplate"  # page furniture, e.g. "Exit mobile version"
+    # News layout (docs/corpus.md, "News layout"): none of these is annotated.
+    DATELINE = "dateline"  # "Friday, August 21, 2015"; "EVANSVILLE, Ind. —" before a story's lead
+    BYLINE = "byline"  # "By Laura Smith-Spark, CNN"; "(Reporting by ...; Editing by ...)"
+    CAPTION = "caption"  # a photo caption: the text before its credit
+    CREDIT = "credit"  # "Image: UK Government."; "(AP Photo/Hussein Malla)"
+    TAGS = "tags"  # "Tags: Syria, Geneva"; "Filed under: ..."
 
 
 # Only these kinds carry a stance and are sent to annotators.
@@ -42,6 +48,90 @@ class Article:
     notes: str | None = None
     targets: tuple[str, ...] = ()  # the target ids it is annotated for; () = the project's default targets
     attribution: str | None = None  # the attribution statement its licence asks for, verbatim (ATTRIBUTION.md)
+    author: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class SourceRecord:
+    """One article as an import source gives it (`corpus.ingest.readers`), before its metadata is checked.
+
+    `text` is the article text when the source has it; `html` the page still to extract (HTML files, WARC
+    responses, an HTML field) with the charset its HTTP header declared. Every other field is the source's raw
+    value (any JSON type), checked later by `corpus.ingest.records`.
+    """
+
+    origin: str  # how reports and errors name it: "file:line", "file.warc.gz@offset", "file"
+    problem: str | None = None  # why the record cannot be read (set by the reader; the import rejects it)
+    skipped: str | None = None  # why the reader passes over it, counted, not an error: "not an HTML response"
+    text: object = None
+    html: bytes | None = None
+    charset: str | None = None  # declared by the HTTP response (WARC)
+    title: object = None
+    published: object = None
+    url: object = None
+    language: object = None
+    license: object = None
+    source: object = None
+    author: object = None
+    source_id: object = None  # the source's own id (--id-field)
+
+
+@dataclass(frozen=True, slots=True)
+class ImportProblem:
+    """Something wrong with one import record: the record was rejected, or one field of it was stored as null."""
+
+    origin: str
+    problem: str
+    field: str | None = None  # the field stored as null; None when the whole record was rejected
+
+
+@dataclass(frozen=True, slots=True)
+class ImportCandidate:
+    """A record checked and ready to import: its article, and what duplicate detection compares."""
+
+    article: Article
+    origin: str
+    key: str  # sha256 of the normalised text (exact duplicates)
+    signature: bytes | None  # MinHash signature (near duplicates); None when they are not looked for
+    problems: tuple[ImportProblem, ...] = ()  # fields stored as null
+
+
+@dataclass(frozen=True, slots=True)
+class Duplicate:
+    """A record not imported because its text duplicates a kept article."""
+
+    id: str  # the id it would have had
+    origin: str
+    kind: str  # "exact" (same normalised text) or "near" (MinHash Jaccard estimate >= the threshold)
+    similarity: float  # the Jaccard estimate against the kept article (1.0 for an exact duplicate)
+
+
+@dataclass(frozen=True, slots=True)
+class DuplicateGroup:
+    """Records that are one article: `kept` is imported (or was already in the project), `dropped` are not."""
+
+    kept: str  # article id
+    kept_origin: str  # where it came from ("project" for an article already in the project)
+    dropped: tuple[Duplicate, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class ImportReport:
+    """What `stance-corpus ingest` did (or, with --dry-run, would do). Counts are of records."""
+
+    read: int
+    imported: tuple[tuple[str, str], ...]  # (article id, origin) of each article written
+    already: int  # records whose text is an article already in the project (a re-import adds nothing)
+    skipped: int  # records the readers pass over (WARC records that are not HTML responses)
+    rejected: tuple[ImportProblem, ...]  # records not imported, each with its problem (--skip-bad)
+    nulled: tuple[ImportProblem, ...]  # fields of imported records stored as null
+    duplicates: tuple[DuplicateGroup, ...]
+    dry_run: bool
+    catalogue: str  # the catalogue written (or that would be)
+
+    @property
+    def duplicate_count(self) -> int:
+        return sum(len(group.dropped) for group in self.duplicates)
 
 
 @dataclass(frozen=True, slots=True)

@@ -9,18 +9,18 @@ from concurrent.futures import ProcessPoolExecutor
 from contextlib import contextmanager
 
 from stance_corpus.corpus.schema import Article, Segment
-from stance_corpus.corpus.segment import BOILERPLATE, Furniture, TokenSpans, tokenized_segments
+from stance_corpus.corpus.segment import DEFAULT_CONFIG, SegmentationConfig, TokenSpans, tokenized_segments
 
 
 @contextmanager
 def segmenting(
-    articles: Sequence[Article], workers: int | None = None, furniture: Furniture = BOILERPLATE
+    articles: Sequence[Article], workers: int | None = None, config: SegmentationConfig = DEFAULT_CONFIG
 ) -> Iterator[Iterator[tuple[Article, list[tuple[Segment, TokenSpans]]]]]:
     """Start segmenting the articles (with each segment's word tokens) and yield them, each with its segments, in
     order as they are ready, so the caller works meanwhile. syntok is pure Python, so the articles are shared out in
     chunks among `workers` processes (default: one per CPU); with one, each is segmented when it is asked for."""
     workers = min(workers or os.cpu_count() or 1, len(articles))
-    work = functools.partial(tokenized_article, furniture=tuple(furniture))
+    work = functools.partial(tokenized_article, config=config)
     if workers <= 1:
         yield ((article, work(article)) for article in articles)
         return
@@ -33,6 +33,8 @@ def segmenting(
         pool.shutdown(cancel_futures=True)  # a failed build does not wait for the articles nobody will read
 
 
-def tokenized_article(article: Article, furniture: Furniture = BOILERPLATE) -> list[tuple[Segment, TokenSpans]]:
+def tokenized_article(
+    article: Article, config: SegmentationConfig = DEFAULT_CONFIG
+) -> list[tuple[Segment, TokenSpans]]:
     """The article's segments, each with its word tokens (what a worker sends back)."""
-    return list(tokenized_segments(article, furniture))
+    return list(tokenized_segments(article, config))

@@ -91,7 +91,7 @@ def annotate_target(
 ) -> TargetPush:
     """Create or update the target's Label Studio project and push the tasks of the articles annotated for it."""
     mine = [article for article in articles if target in project.targets_of(article)]
-    tasks = list(build_tasks(mine, target, lambda article: segment_article(article, project.furniture)))
+    tasks = list(build_tasks(mine, target, lambda article: segment_article(article, project.segmentation)))
     settings = ProjectSettings(
         label_config=label_config(project.scheme, target),
         instructions=guidelines_html(project.card, target, project.scheme.targets),

@@ -105,7 +105,7 @@ def run_annotate(args: argparse.Namespace) -> None:
     project = load_project(args.project)
     targets = select_targets(project, args.target)
     titles = titles_of(targets, args.title)
-    articles = list(iter_articles(args.paths or [project.seeds]))
+    articles = list(iter_articles(args.paths or [project.seeds], project.scheme))
     for article in articles:
         project.targets_of(article)  # every catalogue target checked before any server call
     if args.predictions and len(targets) != 1:

@@ -40,7 +40,8 @@ def _add_project_option(subparsers: argparse._SubParsersAction) -> None:
     for command in dict.fromkeys(subparsers.choices.values()):
         if command.get_default("takes_project") is False:
             continue
-        command.add_argument("--project", type=Path, default=argparse.SUPPRESS, metavar="DIR", help=PROJECT_HELP)
+        if "--project" not in command._option_string_actions:  # a command may define it itself (ingest)
+            command.add_argument("--project", type=Path, default=argparse.SUPPRESS, metavar="DIR", help=PROJECT_HELP)
         for action in command._subparsers._group_actions if command._subparsers else ():
             if isinstance(action, argparse._SubParsersAction):
                 _add_project_option(action)

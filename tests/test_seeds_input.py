@@ -14,7 +14,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from stance_corpus.corpus import InputError, iter_articles, load_articles
+from stance_corpus.corpus import InputError, iter_articles, load_articles, load_project, segment_article
 from stance_corpus.corpus.articles import CATALOGUE_NAME
 
 # The seed article as at release 1.0.0 (a fixture: adding an article to the repository's seeds/ changes no test).
@@ -103,7 +103,35 @@ def catalogue_missing_license(tmp_path: Path) -> tuple[Path, str]:
     return Path(f"{catalogue}:2"), "field 'license' is required"
 
 
+def catalogue_bad_value(field: str, value: str, problem: str) -> Callable[[Path], tuple[Path, str]]:
+    """A catalogue whose second line has `value` in `field` (corpus.metadata refuses it)."""
+
+    def case(tmp_path: Path) -> tuple[Path, str]:
+        folder = seed_folder(tmp_path / "seeds", b"Headline\n\nA body sentence.\n")
+        catalogue = folder / CATALOGUE_NAME
+        first, second = catalogue.read_text(encoding="utf-8").splitlines()
+        catalogue.write_text(f"{first}\n{json.dumps({**json.loads(second), field: value})}\n", encoding="utf-8")
+        return Path(f"{catalogue}:2"), problem
+
+    return case
+
+
+def unknown_actor_type(tmp_path: Path) -> tuple[Path, str]:
+    folder = seed_folder(tmp_path / "seeds", b"Headline\n\nA body sentence.\n")
+    shutil.copy(Path(__file__).parent / "data" / "test_actors" / "unknown_type.jsonl", folder / "actors.jsonl")
+    return Path(f"{folder / 'actors.jsonl'}:2"), "type 'PRESS' of 'cnn' is not in the scheme"
+
+
 BAD_INPUTS: dict[str, Callable[[Path], tuple[Path, str]]] = {
+    "catalogue_bad_date": catalogue_bad_value(
+        "published", "yesterday", "field 'published': 'yesterday' is not an ISO 8601 date"
+    ),
+    "catalogue_bad_language": catalogue_bad_value(
+        "language", "english please", "field 'language': 'english please' is not a BCP 47 language tag"
+    ),
+    "catalogue_bad_url": catalogue_bad_value("url", "not a url", "field 'url': 'not a url' is not an absolute URL"),
+    "catalogue_impossible_date": catalogue_bad_value("published", "2016-02-30", "is not a valid date"),
+    "unknown_actor_type": unknown_actor_type,
     "empty": empty,
     "not_utf8": not_utf8,
     "binary": binary,
@@ -137,7 +165,8 @@ def test_summary_of_a_bad_folder_prints_nothing(tmp_path):
 @pytest.mark.parametrize("case", sorted(BAD_INPUTS))
 def test_library_raises_before_the_first_article(tmp_path, case):
     where, problem = BAD_INPUTS[case](tmp_path)
-    articles = iter_articles([tmp_path / "seeds"])
+    # With a project's scheme, as every command reads seeds: the folder's actor registry is checked against it too.
+    articles = iter_articles([tmp_path / "seeds"], load_project(SEEDS.parent).scheme)
     with pytest.raises(InputError) as raised:
         next(articles)
     assert raised.value.where == str(where)
@@ -190,3 +219,33 @@ def test_article_keeps_its_text_and_metadata():
     assert (article.id, article.title, article.published, article.language) == (
         SEED_ID, SEED_META["title"], None, "en"
     )
+
+
+def test_a_byte_order_mark_is_not_part_of_the_text(tmp_path):
+    folder = seed_folder(tmp_path / "seeds", b"\xef\xbb\xbfHeadline\n\nA body sentence.\n")
+    second = load_articles(folder)[1]
+    assert second.text == "Headline\n\nA body sentence.\n"
+    assert next(segment_article(second)).text == "Headline"
+
+
+def test_good_metadata_values_load(tmp_path):
+    folder = seed_folder(tmp_path / "seeds", b"Headline\n\nA body sentence.\n")
+    catalogue = folder / CATALOGUE_NAME
+    first, second = catalogue.read_text(encoding="utf-8").splitlines()
+    values = {"published": "2016-02-10T13:36:00-05:00", "language": "en-GB", "url": "https://www.gov.uk/news/a?b=1"}
+    catalogue.write_text(f"{first}\n{json.dumps({**json.loads(second), **values})}\n", encoding="utf-8")
+    second = load_articles(folder)[1]
+    assert (second.published, second.language, second.url) == tuple(values.values())
+
+
+def test_an_unknown_actor_type_stops_release_too(tmp_path):
+    """README: a bad registry stops every command; `release` reads the seeds (and so their registry) first."""
+    project = shutil.copytree(SEEDS.parent, tmp_path / "project")
+    shutil.copy(Path(__file__).parent / "data" / "test_actors" / "unknown_type.jsonl", project / "seeds" / "actors.jsonl")
+    result = run_cli("release", "--out", tmp_path / "out", cwd=project)
+    assert result.returncode == 1
+    assert result.stderr == (
+        "stance-corpus: error: seeds/actors.jsonl:2: type 'PRESS' of 'cnn' is not in the scheme "
+        "(GOVERNMENT, OPPOSITION, MILITANT, INTERNATIONAL, CIVIL_SOCIETY, MEDIA)\n"
+    )
+    assert not (tmp_path / "out").exists()

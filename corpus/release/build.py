@@ -24,6 +24,7 @@ from pathlib import Path
 
 import pyarrow as pa
 from datasets import Dataset, Features
+from stance_corpus.corpus.actors import load_actor_registry
 from stance_corpus.corpus.articles import CATALOGUE_NAME, iter_articles
 from stance_corpus.corpus.errors import ReleaseError
 from stance_corpus.corpus.guidelines import freeze_problem
@@ -180,11 +181,13 @@ def _build_release(
     layout = ReleaseSchema(project.scheme, project.target_columns)
 
     # Sorted by id: the order of the rows, whichever worker segments which article.
-    articles = sorted(iter_articles([project.seeds]), key=lambda article: article.id)
+    articles = sorted(iter_articles([project.seeds], project.scheme), key=lambda article: article.id)
+    if project.actors.is_file():
+        load_actor_registry(project.actors, project.scheme)  # a bad registry stops a release too
     article_targets = {article.id: tuple(t.id for t in project.targets_of(article)) for article in articles}
     gold_path, raw_path = project.store / GOLD_FILE, project.store / ANNOTATIONS_FILE
     segments: dict[str, Segment] = {}
-    with segmenting(articles, workers, project.furniture) as segmented:
+    with segmenting(articles, workers, project.segmentation) as segmented:
         # Read while the workers segment: a bad store line stops the build before the segmenting ends.
         gold, raw = read_annotations(gold_path, project.scheme), read_annotations(raw_path, project.scheme)
         if not gold:

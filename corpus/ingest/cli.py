@@ -1,0 +1,160 @@
+"""`stance-corpus ingest`: argument parsing and the report; the work is `corpus.ingest.importer.ingest`.
+
+Nothing heavy is imported until the command runs (trafilatura, datasketch and pyarrow load in `run_ingest`).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from dataclasses import asdict
+from pathlib import Path
+
+from stance_corpus.corpus.ingest.duplicates import DEFAULT_NEAR_THRESHOLD
+
+SEEDS_FOLDER = "seeds"  # a project's seed folder (the default of the project config's paths.seeds)
+_FIELD_OPTIONS = ("text", "html", "title", "date", "url", "id", "license", "language", "source", "author")
+
+
+def add_ingest_command(subparsers: argparse._SubParsersAction) -> None:
+    """Mount `stance-corpus ingest`."""
+    ingest = subparsers.add_parser(
+        "ingest",
+        help="import articles from HTML pages, WARC archives, JSONL, CSV or parquet dumps into the project's seeds",
+        description="Import articles into the project's seed folder (texts and catalogue lines). SOURCE is a folder "
+        "(every file of a type below, recursively), a glob, a file (.txt, .html/.htm, .warc/.warc.gz, .jsonl, .json, "
+        ".csv, .parquet; .gz versions too) or - for JSON lines on standard input. Pages go through trafilatura. "
+        "Dates, languages and URLs are checked: a bad value is reported and stored as null. Exact and near "
+        "duplicates (also of articles already there) are reported and not imported. Nothing is written unless the "
+        "whole import succeeds (docs/ingest.md).",
+    )
+    ingest.add_argument("sources", nargs="+", metavar="SOURCE")
+    ingest.add_argument("--project", type=Path, default=Path(), metavar="DIR", help="the project folder (default: .)")
+    ingest.add_argument("--license", metavar="TEXT", help="the licence of every record that does not state its own")
+    ingest.add_argument("--language", metavar="TAG", help="the BCP 47 language of records without one (e.g. en)")
+    names = ingest.add_argument_group("field names of JSON, CSV and parquet records (defaults: docs/ingest.md)")
+    for name in _FIELD_OPTIONS:
+        names.add_argument(f"--{name}-field", metavar="NAME")
+    ingest.add_argument(
+        "--near-threshold",
+        type=_threshold,
+        default=DEFAULT_NEAR_THRESHOLD,
+        metavar="T",
+        help=f"MinHash Jaccard estimate from which a text is a near duplicate (default {DEFAULT_NEAR_THRESHOLD}); "
+        "0 looks for exact duplicates only",
+    )
+    ingest.add_argument("--skip-bad", action="store_true", help="report bad records and import the rest")
+    ingest.add_argument("--dry-run", action="store_true", help="print the report; write nothing")
+    ingest.add_argument("--json", action="store_true", help="print the report as one JSON object")
+    ingest.add_argument("--workers", type=int, default=1, metavar="N", help="extraction processes (default 1)")
+    ingest.set_defaults(run=run_ingest)
+
+
+def run_ingest(args: argparse.Namespace) -> None:
+    """Run the import and print its report."""
+    from stance_corpus.corpus.errors import InputError
+    from stance_corpus.corpus.ingest.importer import IngestOptions, ingest
+    from stance_corpus.corpus.ingest.readers import DEFAULT_FIELDS
+    from stance_corpus.corpus.ingest.records import SourceDefaults
+    from stance_corpus.corpus.metadata import field_problem
+
+    if args.language and (problem := field_problem("language", args.language)):
+        raise InputError("--language", problem)
+    if args.workers < 1:
+        raise InputError("--workers", f"{args.workers} must be 1 or more")
+    fields = DEFAULT_FIELDS.with_names(
+        **{("published" if name == "date" else name): getattr(args, f"{name}_field") for name in _FIELD_OPTIONS}
+    )
+    options = IngestOptions(
+        fields=fields,
+        defaults=SourceDefaults(license=args.license, language=args.language),
+        near_threshold=args.near_threshold or None,
+        skip_bad=args.skip_bad,
+        dry_run=args.dry_run,
+        workers=args.workers,
+    )
+    from stance_corpus.corpus.project import CONFIG_FILE, load_project
+
+    # The project's seed folder (stance-corpus.toml's paths.seeds), or seeds/ of a folder that is no project yet.
+    is_project = (args.project / CONFIG_FILE).is_file()
+    seeds = load_project(args.project).seeds if is_project else args.project / SEEDS_FOLDER
+    with _progress_bar() as progress:
+        report = ingest(args.sources, seeds, options, progress)
+    if args.json:
+        plain = asdict(report)
+        plain["counts"] = _counts(report)
+        print(json.dumps(plain, ensure_ascii=False))
+    else:
+        print_report(report)
+
+
+def print_report(report) -> None:
+    """The report for people: counts, the duplicate groups, the values stored as null, the rejected records."""
+    counts = _counts(report)
+    print(
+        f"ingest: {counts['read']} read, {counts['imported']} imported, {counts['duplicates']} duplicates, "
+        f"{counts['already']} already in the project, {counts['rejected']} rejected, "
+        f"{counts['skipped']} skipped (not HTML responses)"
+    )
+    where = Path(report.catalogue).parent
+    if report.dry_run:
+        print(f"dry run: nothing written to {where}")
+    else:
+        print(f"wrote {counts['imported']} article(s) to {where} (catalogue {report.catalogue})")
+    if report.duplicates:
+        print("duplicates (the kept article, then each record not imported: kind, similarity, id, origin):")
+        for group in report.duplicates:
+            print(f"  kept {group.kept} ({group.kept_origin})")
+            for member in group.dropped:
+                print(f"    {member.kind:5} {member.similarity:.3f}  {member.id}  {member.origin}")
+    if report.nulled:
+        print("values stored as null:")
+        for problem in report.nulled:
+            print(f"  {problem.origin}: {problem.problem}")
+    if report.rejected:
+        print("rejected (not imported):")
+        for problem in report.rejected:
+            print(f"  {problem.origin}: {problem.problem}")
+
+
+def _counts(report) -> dict[str, int]:
+    return {
+        "read": report.read,
+        "imported": len(report.imported),
+        "duplicates": report.duplicate_count,
+        "already": report.already,
+        "rejected": len(report.rejected),
+        "skipped": report.skipped,
+    }
+
+
+class _progress_bar:
+    """A tqdm bar on stderr with the running counts (shown only on a terminal), as a progress callback."""
+
+    def __enter__(self):
+        from tqdm import tqdm
+
+        self.bar = tqdm(desc="ingest", unit=" records", disable=None, file=sys.stderr, leave=False)
+        return self.update
+
+    def update(self, counts: dict[str, int]) -> None:
+        self.bar.update(1)
+        if self.bar.n % 16 == 0 or self.bar.n < 16:
+            self.bar.set_postfix(
+                imported=counts["imported"], duplicates=counts["duplicates"], rejected=counts["rejected"],
+                refresh=False,
+            )
+
+    def __exit__(self, *exc) -> None:
+        self.bar.close()
+
+
+def _threshold(value: str) -> float:
+    try:
+        threshold = float(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{value!r} is not a number") from None
+    if not 0 <= threshold <= 1:
+        raise argparse.ArgumentTypeError(f"{threshold} is not between 0 and 1")
+    return threshold
