@@ -237,7 +237,13 @@ class _Checker:
             annotators_per_task=self.annotators_per_task(annotation),
             furniture=self.furniture(),
             release_schema=release_schema,
-            **{key: root / self.relative_path(paths, key) for key in _DEFAULT_PATHS},
+            seeds=root / self.relative_path(paths, "seeds"),
+            actors=root / self.relative_path(paths, "actors"),
+            store=root / self.relative_path(paths, "store"),
+            card=root / self.relative_path(paths, "card"),
+            changelog=root / self.relative_path(paths, "changelog"),
+            releases=root / self.relative_path(paths, "releases"),
+            reports=root / self.relative_path(paths, "reports"),
         )
 
     def table(self, section: str) -> dict[str, Any]:
@@ -291,7 +297,7 @@ class _Checker:
     def stances(self) -> tuple[StanceLabel, ...]:
         names: dict[str, tuple[str | int, ...]] = {}
         hotkeys: dict[str, tuple[str | int, ...]] = {}
-        stances = []
+        stances: list[StanceLabel] = []
         for at, entry in self.entries("stances"):
             name = self.text(entry, (*at, "name"))
             if not _LABEL.fullmatch(name):
@@ -318,7 +324,7 @@ class _Checker:
         names: dict[str, tuple[str | int, ...]] = {}
         # The sentence stance keys are taken (a key selects one thing on the screen).
         hotkeys: dict[str, tuple[str | int, ...]] = {s.hotkey: ("stances",) for s in stances if s.hotkey}
-        actor_types = []
+        actor_types: list[ActorTypeDef] = []
         for at, entry in self.entries("actor_types"):
             name = self.text(entry, (*at, "name"))
             if not _LABEL.fullmatch(name):
@@ -344,7 +350,7 @@ class _Checker:
         ids: dict[str, tuple[str | int, ...]] = {}
         names: dict[str, tuple[str | int, ...]] = {}
         titles: dict[str, tuple[str | int, ...]] = {}
-        targets = []
+        targets: list[Target] = []
         for at, entry in self.entries("targets"):
             target_id = self.text(entry, (*at, "id"))
             if not _ID.fullmatch(target_id):

@@ -11,6 +11,7 @@ import argparse
 import json
 import threading
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from stance_corpus.corpus.errors import InputError, LabelStudioError
 from stance_corpus.corpus.files import write_text_atomic
@@ -23,6 +24,10 @@ from stance_corpus.corpus.store import (
     write_annotations,
 )
 from stance_corpus.labeling.settings import DATABASE_ENV, EMBEDDED_DATA_DIR
+
+if TYPE_CHECKING:  # the SDK behind these takes a second to import: only the commands that talk to a server do
+    from stance_corpus.labeling.annotate import TargetPull, TargetPush
+    from stance_corpus.labeling.server import LocalServer
 
 
 def add_commands(subparsers: argparse._SubParsersAction) -> None:
@@ -120,7 +125,7 @@ def run_annotate(args: argparse.Namespace) -> None:
             serve_until_interrupted(server)
 
 
-def print_target_push(pushed, url: str, predictions: Path | None) -> None:
+def print_target_push(pushed: TargetPush, url: str, predictions: Path | None) -> None:
     """The lines annotate prints for one target."""
     from stance_corpus.labeling.push import SAMPLING_ORDER, SEQUENTIAL_SAMPLING
 
@@ -154,7 +159,7 @@ def print_target_push(pushed, url: str, predictions: Path | None) -> None:
     print(f"task order: {sampling} ({SAMPLING_ORDER[sampling]})")
 
 
-def serve_until_interrupted(server) -> None:
+def serve_until_interrupted(server: LocalServer) -> None:
     """Keep the local Label Studio running for the annotators until Ctrl-C (or SIGTERM)."""
     print(f"Label Studio is running at {server.url} (user {server.username}); press Ctrl-C to stop it")
     try:
@@ -193,7 +198,7 @@ def run_pull(args: argparse.Namespace) -> None:
     )
 
 
-def print_target_pull(pulled) -> None:
+def print_target_pull(pulled: TargetPull) -> None:
     """The lines pull prints for one target."""
     result = pulled.result
     if result is None:
