@@ -80,6 +80,11 @@ class TargetPush:
     report: PushReport
 
 
+def articles_of(project: Project, target: Target, articles: Sequence[Article]) -> list[Article]:
+    """The articles annotated for `target` (their catalogue `targets`, or the project's default targets)."""
+    return [article for article in articles if target in project.targets_of(article)]
+
+
 def annotate_target(
     client: LabelStudio,
     project: Project,
@@ -90,7 +95,7 @@ def annotate_target(
     stance: Sequence[tuple[str, StancePrediction]] = (),
 ) -> TargetPush:
     """Create or update the target's Label Studio project and push the tasks of the articles annotated for it."""
-    mine = [article for article in articles if target in project.targets_of(article)]
+    mine = articles_of(project, target, articles)
     tasks = list(build_tasks(mine, target, lambda article: segment_article(article, project.segmentation)))
     settings = ProjectSettings(
         label_config=label_config(project.scheme, target),

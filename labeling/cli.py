@@ -103,7 +103,7 @@ def _add_connection_arguments(parser: argparse.ArgumentParser) -> None:
 def run_annotate(args: argparse.Namespace) -> None:
     from stance_corpus.corpus.articles import iter_articles
     from stance_corpus.corpus.project import load_project
-    from stance_corpus.labeling.annotate import annotate_target, gazetteer_of, select_targets, titles_of
+    from stance_corpus.labeling.annotate import annotate_target, articles_of, gazetteer_of, select_targets, titles_of
     from stance_corpus.labeling.predictions import read_predictions
     from stance_corpus.labeling.server import open_label_studio
 
@@ -119,6 +119,9 @@ def run_annotate(args: argparse.Namespace) -> None:
     gazetteer = gazetteer_of(project, articles)
     with open_label_studio(args.data_dir, database=args.database) as (client, url, server):
         for target in targets:
+            if not articles_of(project, target, articles):
+                print(f"target {target.id}: no article is annotated for it (catalogue `targets`): no project made")
+                continue
             pushed = annotate_target(client, project, target, titles[target.id], articles, gazetteer, stance)
             print_target_push(pushed, url, args.predictions)
         if server is not None:
