@@ -364,15 +364,20 @@ def test_one_sentence_labelled_for_two_targets_by_two_annotators_is_four_records
         config.read_text(encoding="utf-8") + SECOND_TARGET + f'\n[annotation]\nlabel_studio_title = "{prefix}"\n',
         encoding="utf-8",
     )
+    titles = {target: f"{prefix}: {target}" for target in ("geneva", "ceasefire")}
+    # No article lists the new target yet (the default target is geneva): no project for it.
+    code, out, err = run(capsys, "annotate", "--project", project)
+    assert code == 0, err
+    assert f"target geneva: project {titles['geneva']!r}" in out and "5 created, 0 already present" in out
+    assert "target ceasefire: no article is annotated for it (catalogue `targets`): no project made" in out
     catalogue = project / "seeds" / "articles.jsonl"
     (talks,) = [json.loads(line) for line in catalogue.read_text(encoding="utf-8").splitlines()]
     catalogue.write_text(json.dumps({**talks, "targets": ["geneva", "ceasefire"]}) + "\n", encoding="utf-8")
     code, out, err = run(capsys, "annotate", "--project", project)
     assert code == 0, err
-    titles = {target: f"{prefix}: {target}" for target in ("geneva", "ceasefire")}
     for target, title in titles.items():
         assert f"target {target}: project {title!r}" in out
-    assert out.count("5 created, 0 already present") == 2
+    assert "0 created, 5 already present" in out and "5 created, 0 already present" in out
 
     client = connect(label_studio_env.url, label_studio_env.token)
     users = {user.email: user for user in _users(client, "first", "second")}
