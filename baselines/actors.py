@@ -51,9 +51,14 @@ def actor_baseline(dataset: str, registry: Path, seed: int) -> dict:
     return result
 
 
-def _load(dataset: str):
+def _load(
+    dataset: str,
+) -> tuple[dict[str, tuple[str, str]], dict[str, set[Span]], dict[str, tuple[list[str], list[str]]], dict[str, str]]:
     """sentence id -> (text, article id); sentence id -> gold spans; sentence id -> (tokens, tags); id -> split."""
-    sentences, gold, tagged, splits = {}, {}, {}, {}
+    sentences: dict[str, tuple[str, str]] = {}
+    gold: dict[str, set[Span]] = {}
+    tagged: dict[str, tuple[list[str], list[str]]] = {}
+    splits: dict[str, str] = {}
     for split, rows in datasets.load_dataset(dataset, "sentences").items():
         for row in rows:
             sentences[row["id"]] = (row["text"], row["article_id"])

@@ -115,7 +115,7 @@ def load_stance_data(dataset: str, config: str | None, columns: Columns) -> Stan
 
 
 def _check_columns(dataset: str, config: str | None, features: datasets.Features, columns: Columns) -> None:
-    wanted = {"--text-column": columns.text, "--label-column": columns.label}
+    wanted: dict[str, str | None] = {"--text-column": columns.text, "--label-column": columns.label}
     if columns.target_required:
         wanted["--target-column"] = columns.target
     for option, column in wanted.items():

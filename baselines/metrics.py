@@ -32,27 +32,27 @@ def stance_metrics(
 
     Macro-F1 averages over the classes that occur in `gold`: a class the evaluation rows never contain has no F1.
     """
-    gold, predicted = np.asarray(gold), np.asarray(predicted)
-    classes = [label for label in labels if label in set(gold)]
+    gold_array, predicted_array = np.asarray(gold), np.asarray(predicted)
+    classes = [label for label in labels if label in set(gold_array)]
     precision, recall, f1, support = precision_recall_fscore_support(
-        gold, predicted, labels=list(labels), zero_division=0
+        gold_array, predicted_array, labels=list(labels), zero_division=0
     )
     point = {
-        "macro_f1": float(f1_score(gold, predicted, labels=classes, average="macro", zero_division=0)),
-        "accuracy": float(accuracy_score(gold, predicted)),
+        "macro_f1": float(f1_score(gold_array, predicted_array, labels=classes, average="macro", zero_division=0)),
+        "accuracy": float(accuracy_score(gold_array, predicted_array)),
     }
     has_f_avg = FAVOR in labels and AGAINST in labels
     if has_f_avg:
         point["f_avg"] = float(np.mean([f1[list(labels).index(FAVOR)], f1[list(labels).index(AGAINST)]]))
-    intervals = _bootstrap(gold, predicted, np.asarray(groups), list(labels), classes, has_f_avg, seed)
+    intervals = _bootstrap(gold_array, predicted_array, np.asarray(groups), list(labels), classes, has_f_avg, seed)
     return {
         **{name: {"value": value, "ci95": intervals[name]} for name, value in point.items()},
         "per_class": {
             label: {"precision": float(p), "recall": float(r), "f1": float(f), "support": int(s)}
             for label, p, r, f, s in zip(labels, precision, recall, f1, support)
         },
-        "confusion_matrix": confusion_matrix(gold, predicted, labels=list(labels)).tolist(),
-        "rows": len(gold),
+        "confusion_matrix": confusion_matrix(gold_array, predicted_array, labels=list(labels)).tolist(),
+        "rows": len(gold_array),
     }
 
 

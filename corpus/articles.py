@@ -12,6 +12,7 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Iterator
 from pathlib import Path
+from typing import TypedDict
 
 from stance_corpus.corpus.actors import load_actor_registry
 from stance_corpus.corpus.errors import InputError
@@ -27,6 +28,21 @@ _REQUIRED_FIELDS = ("id", "language", "license")
 _OPTIONAL_FIELDS = ("title", "source", "published", "url", "notes", "attribution", "author")
 # The order of a catalogue line's fields as `catalogue_line` writes them (that of the seed catalogue).
 _LINE_ORDER = ("id", "title", "source", "published", "url", "language", "license", "notes", "attribution", "author")
+
+
+class CatalogueEntry(TypedDict):
+    """One checked line of a catalogue: every field of `Article` but its text (null where the source says nothing)."""
+
+    id: str
+    language: str
+    license: str
+    title: str | None
+    source: str | None
+    published: str | None
+    url: str | None
+    notes: str | None
+    attribution: str | None
+    author: str | None
 
 
 def load_articles(path: str | Path) -> list[Article]:
@@ -45,12 +61,12 @@ def iter_articles(paths: list[str | Path]) -> Iterator[Article]:
         yield Article(text=_read_text(text_path), **meta)
 
 
-def read_catalogue(folder: Path) -> dict[str, dict]:
+def read_catalogue(folder: Path) -> dict[str, CatalogueEntry]:
     """The catalogue of a seed folder: article id -> metadata fields, checked line by line."""
     catalogue_path = folder / CATALOGUE_NAME
     if not catalogue_path.is_file():
         raise InputError(catalogue_path, f"missing: every seed folder needs its catalogue {CATALOGUE_NAME}")
-    entries: dict[str, dict] = {}
+    entries: dict[str, CatalogueEntry] = {}
     for line_number, record in read_jsonl(catalogue_path):
         meta = _check_catalogue_record(record, f"{catalogue_path}:{line_number}")
         if meta["id"] in entries:
@@ -61,7 +77,7 @@ def read_catalogue(folder: Path) -> dict[str, dict]:
     return entries
 
 
-def _check_catalogue_record(record: object, where: str) -> dict:
+def _check_catalogue_record(record: object, where: str) -> CatalogueEntry:
     if not isinstance(record, dict):
         raise InputError(where, "not a JSON object")
     unknown = sorted(set(record) - set(_REQUIRED_FIELDS) - set(_OPTIONAL_FIELDS))
@@ -76,10 +92,19 @@ def _check_catalogue_record(record: object, where: str) -> dict:
             raise InputError(where, problem)
     if Path(record["id"]).name != record["id"] or record["id"].startswith("."):
         raise InputError(where, f"article id {record['id']!r} must be a plain file stem")
-    meta = {name: record.get(name) for name in (*_REQUIRED_FIELDS, *_OPTIONAL_FIELDS)}
-    if meta["title"] is not None:
-        meta["title"] = strip_bom(meta["title"])
-    return meta
+    title = record.get("title")
+    return CatalogueEntry(
+        id=record["id"],
+        language=record["language"],
+        license=record["license"],
+        title=None if title is None else strip_bom(title),
+        source=record.get("source"),
+        published=record.get("published"),
+        url=record.get("url"),
+        notes=record.get("notes"),
+        attribution=record.get("attribution"),
+        author=record.get("author"),
+    )
 
 
 def catalogue_line(article: Article) -> str:
@@ -92,11 +117,11 @@ def catalogue_line(article: Article) -> str:
     return dumps(record)
 
 
-def _select(paths: list[str | Path]) -> list[tuple[dict, Path]]:
+def _select(paths: list[str | Path]) -> list[tuple[CatalogueEntry, Path]]:
     """(metadata, text path) for every article the paths name, each folder matched against its catalogue."""
     if not paths:
         raise InputError("stance-corpus", "no seed path given")
-    selected: dict[Path, tuple[dict, Path]] = {}  # by resolved path: naming one file twice selects it once
+    selected: dict[Path, tuple[CatalogueEntry, Path]] = {}  # by resolved path: naming one file twice selects it once
     for raw in paths:
         path = Path(raw)
         if path.is_dir():
@@ -132,7 +157,7 @@ def check_registry(folder: Path) -> None:
         load_actor_registry(folder / REGISTRY_NAME)
 
 
-def _with_unique_ids(selected: list[tuple[dict, Path]]) -> list[tuple[dict, Path]]:
+def _with_unique_ids(selected: list[tuple[CatalogueEntry, Path]]) -> list[tuple[CatalogueEntry, Path]]:
     """Segment ids derive from article ids, so two folders must not both hold an article of one id."""
     first_with_id: dict[str, Path] = {}
     for meta, text_path in selected:
@@ -144,7 +169,7 @@ def _with_unique_ids(selected: list[tuple[dict, Path]]) -> list[tuple[dict, Path
     return selected
 
 
-def _check_texts(selected: list[tuple[dict, Path]]) -> None:
+def _check_texts(selected: list[tuple[CatalogueEntry, Path]]) -> None:
     first_with_digest: dict[str, Path] = {}
     for _, text_path in selected:
         digest = hashlib.sha256(_read_text(text_path).encode("utf-8")).hexdigest()

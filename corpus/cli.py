@@ -6,15 +6,17 @@ import argparse
 import sys
 import tempfile
 from collections import Counter
+from collections.abc import Iterable
 from pathlib import Path
 
 from stance_corpus.corpus.articles import iter_articles
 from stance_corpus.corpus.ingest.cli import add_ingest_command
 from stance_corpus.corpus.jsonl import write_jsonl
+from stance_corpus.corpus.schema import Segment
 from stance_corpus.corpus.segment import segment_article
 
 
-def add_commands(subparsers: argparse._SubParsersAction) -> None:
+def add_commands(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     segment = subparsers.add_parser(
         "segment",
         help="split seed articles into segments, one JSON object a line on stdout",
@@ -43,7 +45,7 @@ def run_segment(args: argparse.Namespace) -> None:
             sys.stdout.write(chunk)
 
 
-def print_summary(segments) -> None:
+def print_summary(segments: Iterable[Segment]) -> None:
     per_kind: Counter[str] = Counter()
     articles: set[str] = set()
     for segment in segments:
@@ -53,7 +55,7 @@ def print_summary(segments) -> None:
     print(f"{len(articles)} article(s), {sum(per_kind.values())} segments: {kinds}")
 
 
-def add_release_commands(subparsers: argparse._SubParsersAction) -> None:
+def add_release_commands(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     release = subparsers.add_parser(
         "release",
         help="build a versioned Hugging Face dataset release under releases/ (or compare two: release diff A B)",

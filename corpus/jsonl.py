@@ -16,9 +16,14 @@ from stance_corpus.corpus.errors import InputError
 dumps = functools.partial(json.dumps, ensure_ascii=False, separators=(", ", ": "))
 
 
+def _fields(record: Any) -> Any:
+    """A dataclass record (not a dataclass type) as a dict of its fields; anything else as it is."""
+    return asdict(record) if is_dataclass(record) and not isinstance(record, type) else record
+
+
 def to_plain(record: Any) -> Any:
     """A dataclass record as plain JSON types (enums become their values, tuples lists)."""
-    return json.loads(json.dumps(asdict(record) if is_dataclass(record) else record))
+    return json.loads(json.dumps(_fields(record)))
 
 
 def write_jsonl(records: Iterable[Any], stream: IO[str]) -> int:
@@ -26,7 +31,7 @@ def write_jsonl(records: Iterable[Any], stream: IO[str]) -> int:
     count = 0
     with jsonlines.Writer(stream, dumps=dumps, flush=False) as writer:
         for record in records:
-            writer.write(asdict(record) if is_dataclass(record) else record)
+            writer.write(_fields(record))
             count += 1
     return count
 

@@ -9,8 +9,10 @@ changes no byte and an interrupted write leaves the previous file in place.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
+from enum import StrEnum
 from pathlib import Path
+from typing import TypeVar
 
 from stance_corpus.corpus.errors import InputError
 from stance_corpus.corpus.files import atomic_path
@@ -93,7 +95,10 @@ def _span(raw: object, text: str, where: str) -> ActorSpan:
     )
 
 
-def _label(labels: dict[str, Stance] | dict[str, ActorType], value: object, where: str, what: str):
+Label = TypeVar("Label", bound=StrEnum)
+
+
+def _label(labels: Mapping[str, Label], value: object, where: str, what: str) -> Label:
     label = labels.get(value) if isinstance(value, str) else None
     if label is None:
         raise InputError(where, f"{what} {value!r} is not in the scheme ({', '.join(labels)})")

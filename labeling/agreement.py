@@ -13,7 +13,9 @@ import warnings
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
+from enum import Enum
 from itertools import combinations
+from typing import Literal, TypeVar
 
 from sklearn.metrics import cohen_kappa_score
 from stance_corpus.corpus.reliability import nominal_alpha
@@ -32,7 +34,7 @@ def by_segment(annotations: Iterable[Annotation]) -> dict[str, dict[str, Annotat
     return dict(grouped)
 
 
-def _number(value: float) -> float | None:
+def _number(value: float | None) -> float | None:
     """None where a statistic is undefined (e.g. kappa when both raters used a single label)."""
     return None if value is None or math.isnan(value) else round(float(value), 4)
 
@@ -174,10 +176,15 @@ class Tie:
     problem: str
 
 
-TIED = object()  # not None: "no actor id" can be the majority value
+class _Tied(Enum):
+    TIED = "tied"
 
 
-def _winner(votes: Counter) -> object:
+TIED = _Tied.TIED  # not None: "no actor id" can be the majority value
+Vote = TypeVar("Vote")
+
+
+def _winner(votes: Counter[Vote]) -> Vote | Literal[_Tied.TIED]:
     """The value most annotators chose, or TIED when two values share the top count."""
     ranked = votes.most_common()
     if len(ranked) > 1 and ranked[0][1] == ranked[1][1]:
@@ -222,8 +229,10 @@ def adjudicate(annotations: Iterable[Annotation], adjudicator: str | None = None
                 problems.append(f"{label} stance {_votes(Counter(s.stance.value for s in marked))}")
             if actor_id is TIED:
                 problems.append(f"{label} actor id {_votes(Counter(str(s.actor_id) for s in marked))}")
+            if span_stance is TIED or actor_id is TIED:
+                continue
             kept.append(replace(marked[0], stance=span_stance, actor_id=actor_id))
-        if problems:
+        if problems or stance is TIED:
             ties.append(Tie(segment_id, any_rating.article_id, any_rating.text, "; ".join(problems)))
             continue
         updated = [a.updated_at for a in voters if a.updated_at]
@@ -240,5 +249,5 @@ def adjudicate(annotations: Iterable[Annotation], adjudicator: str | None = None
     return gold, ties
 
 
-def _votes(votes: Counter) -> str:
+def _votes(votes: Counter[str]) -> str:
     return "tied: " + ", ".join(f"{value} x{count}" for value, count in sorted(votes.items()))

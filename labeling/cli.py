@@ -158,6 +158,7 @@ def run_annotate(args: argparse.Namespace) -> None:
 
 
 def run_pull(args: argparse.Namespace) -> None:
+    from stance_corpus.labeling.convert import required_id
     from stance_corpus.labeling.pull import annotations_from_export, export_snapshot
     from stance_corpus.labeling.push import find_project
     from stance_corpus.labeling.server import open_label_studio
@@ -166,7 +167,7 @@ def run_pull(args: argparse.Namespace) -> None:
         project = find_project(client, args.project)
         if project is None:
             raise LabelStudioError(f"Label Studio at {url} has no project titled {args.project!r}: run annotate first")
-        tasks = export_snapshot(client, project.id)
+        tasks = export_snapshot(client, required_id(project.id, f"project {args.project!r}"))
     result = annotations_from_export(tasks)
     path = args.store / ANNOTATIONS_FILE
     existing = read_annotations(path)

@@ -4,6 +4,7 @@
     result_from_spans(text, spans)                  actor spans -> a Label Studio result (for predictions)
     result_from_labels(text, stance, spans)         sentence stance + actor spans -> a full annotation result
     prediction_from_stance(task_id, text, p, spans) a stance model's label + actor spans -> one task prediction
+    required_id(value, what)                        the id of an object the SDK returns (typed optional there)
 
 A span is several results sharing one region `id`: the `actor` labels (offsets, type), the per-region
 `actor_stance` choice and the per-region `actor_id` text. Offsets are checked against the task text; the browser
@@ -170,3 +171,10 @@ def _python_offsets(text: str, start: object, end: object, span_text: object) ->
 
 def _utf16_offset(text: str, index: int) -> int:
     return len(text[:index].encode("utf-16-le")) // 2
+
+
+def required_id(value: int | None, what: str) -> int:
+    """The id of a project, task or export as the SDK returns it: optional in its types, always set by the server."""
+    if value is None:
+        raise LabelStudioError(f"Label Studio returned {what} without an id")
+    return value

@@ -7,6 +7,7 @@ A line: {"segment_id": str, "label": "FAVOR|AGAINST|NONE", "scores": {label: flo
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TypeGuard
 
 from stance_corpus.corpus.errors import InputError
 from stance_corpus.corpus.jsonl import read_jsonl
@@ -69,5 +70,5 @@ def _prediction(record: object, where: str) -> StancePrediction:
     )
 
 
-def _is_probability(value: object) -> bool:
+def _is_probability(value: object) -> TypeGuard[float]:
     return isinstance(value, int | float) and not isinstance(value, bool) and 0.0 <= value <= 1.0

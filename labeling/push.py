@@ -15,14 +15,16 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from importlib.resources import files
 from pathlib import Path
+from typing import Any, TypeVar
 from xml.etree import ElementTree
 
 from label_studio_sdk import LabelStudio
 from label_studio_sdk.core.api_error import ApiError
+from label_studio_sdk.types import AllRolesProjectList
 from markdown_it import MarkdownIt
 from stance_corpus.corpus.errors import InputError, LabelStudioError
 from stance_corpus.corpus.schema import ActorSpan, StancePrediction
-from stance_corpus.labeling.convert import prediction_from_stance, result_from_spans
+from stance_corpus.labeling.convert import prediction_from_stance, required_id, result_from_spans
 from stance_corpus.labeling.tasks import PushPlan, plan_push
 from tqdm import tqdm
 
@@ -64,9 +66,10 @@ class Project:
     updated: tuple[str, ...] = ()  # the settings that differed from ours and were set
 
 
-def find_project(client: LabelStudio, title: str):
+def find_project(client: LabelStudio, title: str) -> AllRolesProjectList | None:
     """The project of this title, or None; several of one title is an error (which one would we fill?)."""
-    matches = [project for project in client.projects.list(title=title) if project.title == title]
+    listed: Iterable[AllRolesProjectList] = client.projects.list(title=title)
+    matches = [project for project in listed if project.title == title]
     if len(matches) > 1:
         raise LabelStudioError(
             f"{len(matches)} projects are titled {title!r} (ids {[p.id for p in matches]}): rename all but one"
@@ -76,7 +79,7 @@ def find_project(client: LabelStudio, title: str):
 
 def ensure_project(client: LabelStudio, title: str, instructions: str, annotators_per_task: int) -> Project:
     """The project of this title, created or brought up to date with our labeling config and instructions."""
-    settings = {
+    settings: dict[str, Any] = {  # keyword arguments of projects.create and projects.update
         "label_config": label_config(),
         "expert_instruction": instructions,
         "show_instruction": True,
@@ -86,11 +89,12 @@ def ensure_project(client: LabelStudio, title: str, instructions: str, annotator
     project = find_project(client, title)
     try:
         if project is None:
-            return Project(client.projects.create(title=title, **settings).id, title, created=True)
+            created = client.projects.create(title=title, **settings)
+            return Project(required_id(created.id, f"the new project {title!r}"), title, created=True)
         changed = {name: value for name, value in settings.items() if _differs(name, getattr(project, name), value)}
         if changed:
-            client.projects.update(id=project.id, **changed)
-        return Project(project.id, title, created=False, updated=tuple(changed))
+            client.projects.update(id=required_id(project.id, f"project {title!r}"), **changed)
+        return Project(required_id(project.id, f"project {title!r}"), title, created=False, updated=tuple(changed))
     except ApiError as error:
         raise LabelStudioError(
             f"Label Studio refused the project {title!r} ({error.status_code}): {error.body}"
@@ -110,25 +114,28 @@ def _canonical_xml(text: str) -> str:
         return text
 
 
-def existing_tasks(client: LabelStudio, project_id: int) -> list[tuple[int, dict, frozenset[str]]]:
+def existing_tasks(client: LabelStudio, project_id: int) -> list[tuple[int, dict[str, Any], frozenset[str]]]:
     """(task id, data, model versions of its predictions) of every task of the project.
 
     One listing of the Data Manager with its computed columns (the SDK's default fields="all"): with "task_only"
     the prediction model versions come back empty, and the alternatives measured on 10,000 tasks (listing the
     predictions, filtering by model version) cost more than this one request per BATCH_SIZE tasks.
     """
-    pager = client.tasks.list(project=project_id, page_size=BATCH_SIZE, include="id,data,predictions_model_versions")
-    tasks = []
+    # The SDK types a task as a union of per-role serializers, some without these fields; an admin gets them all.
+    pager: Iterable[Any] = client.tasks.list(
+        project=project_id, page_size=BATCH_SIZE, include="id,data,predictions_model_versions"
+    )
+    tasks: list[tuple[int, dict[str, Any], frozenset[str]]] = []
     for task in tqdm(pager, desc="reading project tasks", unit="task", leave=False):
         versions = frozenset(v.strip() for v in (task.predictions_model_versions or "").split(",") if v.strip())
-        tasks.append((task.id, task.data, versions))
+        tasks.append((task.id, task.data or {}, versions))
     return tasks
 
 
 def _annotated_task_ids(client: LabelStudio, project_id: int) -> set[int]:
     """The tasks with at least one completed (submitted, not skipped) annotation."""
     # total_annotations is a stored counter: "task_only" spares the server the Data Manager's computed columns.
-    pager = client.tasks.list(
+    pager: Iterable[Any] = client.tasks.list(  # as in existing_tasks
         project=project_id, page_size=BATCH_SIZE, fields="task_only", include="id,total_annotations"
     )
     return {task.id for task in pager if task.total_annotations}
@@ -149,7 +156,7 @@ class PushReport:
     created: dict[str, int]  # segment id -> new task id
     predicted: int  # tasks that received a pre-annotation of model_version
     model_version: str | None
-    duplicated: dict[str, list[int]]  # segment id -> task ids, when a project holds one segment twice
+    duplicated: dict[str | None, list[int]]  # segment id (None: a task without one) -> task ids, when held twice
     stance: StanceReport | None = None
 
 
@@ -172,7 +179,7 @@ def push_tasks(
     A prediction for a segment without a task stops the push before anything is created.
     """
     existing = existing_tasks(client, project_id)
-    seen: dict[str, list[int]] = {}
+    seen: dict[str | None, list[int]] = {}
     for task_id, data, _ in existing:
         seen.setdefault(data.get("segment_id"), []).append(task_id)
     duplicated = {segment: ids for segment, ids in seen.items() if len(ids) > 1}
@@ -189,7 +196,8 @@ def push_tasks(
 
     def pre_annotation(text: str) -> dict:
         # A task without any mention still gets its (empty) prediction, so that it is not searched again next time.
-        return {"model_version": model_version, "result": result_from_spans(text, find_spans(text))}
+        spans = find_spans(text) if find_spans is not None else []  # only called when there is find_spans
+        return {"model_version": model_version, "result": result_from_spans(text, spans)}
 
     created: dict[str, int] = {}
     with tqdm(total=len(plan.create), desc="creating tasks", unit="task", disable=not plan.create) as progress:
@@ -221,13 +229,17 @@ def push_tasks(
         predicted = len(created) + _push_predictions(client, project_id, predictions, "pre-annotations", batch_size)
     stance_report = None
     if stance:
-        task_texts = {data.get("segment_id"): (task_id, data.get("text")) for task_id, data, _ in existing}
+        task_texts = {
+            data["segment_id"]: (task_id, data["text"]) for task_id, data, _ in existing if "segment_id" in data
+        }
         task_texts.update({segment: (task_id, texts[segment]) for segment, task_id in created.items()})
         stance_report = _push_stance(
             client, project_id, [p for _, p in stance], task_texts, versions, find_spans, batch_size
         )
     if stance_report is not None and stance_report.sampling == UNCERTAINTY_SAMPLING:
-        settings = {"model_version": stance_report.model_version, "sampling": UNCERTAINTY_SAMPLING}
+        settings: dict[str, str | None] = {
+            "model_version": stance_report.model_version, "sampling": UNCERTAINTY_SAMPLING
+        }
     else:
         settings = {"model_version": model_version, "sampling": SEQUENTIAL_SAMPLING} if pre_annotate else {}
     if settings:
@@ -263,7 +275,9 @@ def _push_stance(
     return StanceReport(model_version, predicted, already, annotated, sampling)
 
 
-def _push_predictions(client: LabelStudio, project_id: int, predictions: list[dict], what: str, batch_size: int) -> int:
+def _push_predictions(
+    client: LabelStudio, project_id: int, predictions: list[dict[str, Any]], what: str, batch_size: int
+) -> int:
     with tqdm(total=len(predictions), desc=f"pushing {what}", unit="task", disable=not predictions) as progress:
         for batch in _batches(predictions, batch_size):
             _call("import predictions", client.projects.import_predictions, id=project_id, request=batch)
@@ -271,12 +285,17 @@ def _push_predictions(client: LabelStudio, project_id: int, predictions: list[di
     return len(predictions)
 
 
-def _batches(items: Sequence, size: int) -> Iterable[Sequence]:
+Item = TypeVar("Item")
+
+
+def _batches(items: Sequence[Item], size: int) -> Iterable[Sequence[Item]]:
     for start in range(0, len(items), size):
         yield items[start : start + size]
 
 
-def _call(what: str, method: Callable, /, **arguments):
+def _call(what: str, method: Callable[..., Any], /, **arguments: Any) -> Any:
+    """`method(**arguments)`, its ApiError as a LabelStudioError; Any: some responses carry fields the SDK does not
+    declare (`import_tasks`' task_ids)."""
     try:
         return method(**arguments)
     except ApiError as error:

@@ -6,12 +6,21 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
+from typing import Any
 
 import yaml
 from datasets import DatasetInfo, Features, SplitDict, SplitInfo
 from datasets.info import DatasetInfosDict
 from stance_corpus.corpus.errors import ReleaseError
-from stance_corpus.corpus.release.rows import FEATURES, SPLIT_BUCKETS, SPLITS, Tables, agreement_summary, label_counts
+from stance_corpus.corpus.release.rows import (
+    FEATURES,
+    SPLIT_BUCKETS,
+    SPLITS,
+    Row,
+    Tables,
+    agreement_summary,
+    label_counts,
+)
 from stance_corpus.corpus.schema import ACTOR_TYPE_LABELS, STANCE_LABELS
 
 CARD_FILE = "DATASET_CARD.md"
@@ -32,7 +41,7 @@ _SIZE_CATEGORIES = ((1_000, "n<1K"), (10_000, "1K<n<10K"), (100_000, "10K<n<100K
 _CARD_HEADER = re.compile(r"\A---\n(.*?)\n---\n", re.DOTALL)
 
 
-def split_card(text: str, where: str) -> tuple[dict, str]:
+def split_card(text: str, where: str) -> tuple[dict[str, Any], str]:
     """(YAML header, Markdown body) of a dataset card."""
     match = _CARD_HEADER.match(text)
     if not match:
@@ -64,7 +73,7 @@ def changelog_entry(text: str, version: str, where: str) -> str:
 
 
 def render_card(
-    header: Mapping,
+    header: Mapping[str, Any],
     body: str,
     version: str,
     tables: Tables,
@@ -98,7 +107,7 @@ def render_card(
     return f"---\n{front}---\n{body.rstrip()}\n\n{_statistics(version, tables, inputs, notes)}"
 
 
-def _split_dict(rows: Mapping[str, list], files: Mapping[str, tuple[str, int]]) -> SplitDict:
+def _split_dict(rows: Mapping[str, list[Row]], files: Mapping[str, tuple[str, int]]) -> SplitDict:
     split_dict = SplitDict()
     for split, (_, num_bytes) in files.items():
         split_dict.add(SplitInfo(name=split, num_bytes=num_bytes, num_examples=len(rows[split])))

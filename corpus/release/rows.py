@@ -16,6 +16,7 @@ from __future__ import annotations
 import hashlib
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Iterator, Mapping, Sequence
+from typing import Any
 
 from datasets import ClassLabel, Features, List, Value
 from stance_corpus.corpus.reliability import nominal_alpha
@@ -140,7 +141,9 @@ COMPARED_LABELS: dict[str, tuple[str, ...]] = {
     "raw_annotations": ("stance", "actors"),
 }
 
-Tables = dict[str, dict[str, list[dict]]]
+Row = dict[str, Any]
+"""One row of a config: column -> plain value (ClassLabel columns hold label indexes)."""
+Tables = dict[str, dict[str, list[Row]]]
 """config -> split -> rows; only non-empty configs and splits, in SPLITS order."""
 
 
@@ -196,13 +199,13 @@ def build_tables(
         tokens = {segment.id: spans for segment, spans in tokenized}
         rows["articles"].append(article_row(article, segments))
         for segment, context in _with_context(article, segments):
-            annotation = gold_by_segment.get(segment.id)
-            if annotation is None:
+            gold_label = gold_by_segment.get(segment.id)
+            if gold_label is None:
                 continue
-            sentence = sentence_row(segment, annotation, context, raw_by_segment[segment.id])
+            sentence = sentence_row(segment, gold_label, context, raw_by_segment[segment.id])
             rows["sentences"].append(sentence)
             rows["actors"].extend(actor_rows(sentence))
-            rows["actor_tags"].append(actor_tag_row(segment, tokens[segment.id], annotation.actors))
+            rows["actor_tags"].append(actor_tag_row(segment, tokens[segment.id], gold_label.actors))
         for segment in segments:
             rows["raw_annotations"].extend(raw_annotation_row(a) for a in raw_by_segment[segment.id])
     return _without_empty(tables)
@@ -216,7 +219,7 @@ def _without_empty(tables: Tables) -> Tables:
     return {config: splits for config, splits in kept.items() if splits}
 
 
-def _with_context(article: Article, segments: Sequence[Segment]) -> Iterator[tuple[Segment, dict]]:
+def _with_context(article: Article, segments: Sequence[Segment]) -> Iterator[tuple[Segment, dict[str, str]]]:
     """Each annotated segment with the context its annotators saw in Label Studio (labeling/tasks.py): the
     headline and the neighbouring annotated segments, "" where there is none."""
     headline = next((s.text for s in segments if s.kind is SegmentKind.HEADLINE), article.title or "")
@@ -229,7 +232,7 @@ def _with_context(article: Article, segments: Sequence[Segment]) -> Iterator[tup
         }
 
 
-def span_row(span: ActorSpan) -> dict:
+def span_row(span: ActorSpan) -> Row:
     return {
         "start": span.start,
         "end": span.end,
@@ -240,7 +243,7 @@ def span_row(span: ActorSpan) -> dict:
     }
 
 
-def sentence_row(segment: Segment, gold: Annotation, context: dict, raw: Sequence[Annotation]) -> dict:
+def sentence_row(segment: Segment, gold: Annotation, context: Mapping[str, str], raw: Sequence[Annotation]) -> Row:
     agreeing = sum(annotation.stance == gold.stance for annotation in raw)
     return {
         "id": segment.id,
@@ -257,7 +260,7 @@ def sentence_row(segment: Segment, gold: Annotation, context: dict, raw: Sequenc
     }
 
 
-def actor_rows(sentence: dict) -> Iterator[dict]:
+def actor_rows(sentence: Row) -> Iterator[Row]:
     for number, span in enumerate(sentence["actors"]):
         yield {
             "mention_id": f"{sentence['id']}:{number}",
@@ -268,7 +271,7 @@ def actor_rows(sentence: dict) -> Iterator[dict]:
         }
 
 
-def actor_tag_row(segment: Segment, tokens: TokenSpans, spans: Sequence[ActorSpan]) -> dict:
+def actor_tag_row(segment: Segment, tokens: TokenSpans, spans: Sequence[ActorSpan]) -> Row:
     """Tokens and BIO tags; a token inside two overlapping spans keeps the tag of the earlier span."""
     tags = [0] * len(tokens)
     for span in spans:
@@ -283,7 +286,7 @@ def actor_tag_row(segment: Segment, tokens: TokenSpans, spans: Sequence[ActorSpa
     return {"id": segment.id, "tokens": [segment.text[start:end] for start, end in tokens], "ner_tags": tags}
 
 
-def article_row(article: Article, segments: Sequence[Segment]) -> dict:
+def article_row(article: Article, segments: Sequence[Segment]) -> Row:
     return {
         "id": article.id,
         "title": article.title,
@@ -300,7 +303,7 @@ def article_row(article: Article, segments: Sequence[Segment]) -> dict:
     }
 
 
-def raw_annotation_row(annotation: Annotation) -> dict:
+def raw_annotation_row(annotation: Annotation) -> Row:
     return {
         "segment_id": annotation.segment_id,
         "article_id": annotation.article_id,
@@ -340,17 +343,17 @@ def agreement_summary(tables: Tables) -> dict[str, float | int | None]:
     }
 
 
-def _alpha(raw: Sequence[dict]) -> float | None:
+def _alpha(raw: Sequence[Row]) -> float | None:
     stances: dict[str, dict[str, int]] = defaultdict(dict)  # segment -> annotator -> stance
     for row in raw:
         stances[row["segment_id"]][row["annotator"]] = row["stance"]
     return nominal_alpha(stances.values())
 
 
-def diff_tables(old: Tables, new: Tables) -> dict[str, list[dict]]:
+def diff_tables(old: Tables, new: Tables) -> dict[str, list[dict[str, str | int]]]:
     """Per config, one entry per split of either release: rows, rows added/removed (by id), rows moved in from
     another split (never expected), and how many kept rows changed each compared label."""
-    report: dict[str, list[dict]] = {}
+    report: dict[str, list[dict[str, str | int]]] = {}
     for config in FEATURES:
         old_rows = _keyed(config, old.get(config, {}))
         new_rows = _keyed(config, new.get(config, {}))
@@ -379,7 +382,7 @@ def diff_tables(old: Tables, new: Tables) -> dict[str, list[dict]]:
     return report
 
 
-def _keyed(config: str, splits: Mapping[str, list[dict]]) -> dict[tuple, tuple[str, dict]]:
+def _keyed(config: str, splits: Mapping[str, list[Row]]) -> dict[tuple[Any, ...], tuple[str, Row]]:
     return {
         tuple(row[column] for column in ROW_KEYS[config]): (split, row)
         for split, rows in splits.items()
