@@ -73,7 +73,6 @@ def run_baseline_command(args: argparse.Namespace) -> None:
 
 
 def run_predict_command(args: argparse.Namespace) -> None:
-    import jsonlines
     from stance_corpus.baselines.predict import load_model, predict_sentences, read_sentences, write_predictions
     from stance_corpus.corpus.errors import InputError
     from stance_corpus.corpus.jsonl import read_jsonl, write_jsonl
@@ -81,9 +80,7 @@ def run_predict_command(args: argparse.Namespace) -> None:
     bundle = load_model(args.model)
     where = str(args.input or "<stdin>")
     try:
-        records = list(read_jsonl(args.input) if args.input else enumerate(jsonlines.Reader(sys.stdin), start=1))
-    except jsonlines.InvalidLineError as error:
-        raise InputError(f"{where}:{error.lineno}", "not valid JSON") from None
+        records = list(read_jsonl(args.input or sys.stdin.buffer, where))
     except FileNotFoundError:
         raise InputError(where, "no such file") from None
     except OSError as error:  # a folder, no permission: one line, like every input error

@@ -13,7 +13,8 @@ import datasets
 import pandas as pd
 from stance_corpus.baselines.models import TARGET, TEXT
 from stance_corpus.corpus.errors import InputError, StanceCorpusError
-from stance_corpus.corpus.release.card import CARD_FILE, DEFAULT_CONFIG, split_card
+from stance_corpus.corpus.release import CARD_FILE
+from stance_corpus.corpus.release.card import DEFAULT_CONFIG, split_card
 from stance_corpus.corpus.release.folder import RELEASES_DIR
 
 LABEL = "label"

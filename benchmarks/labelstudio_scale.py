@@ -84,7 +84,9 @@ def pull_ours(url: str, token: str, title: str, store: str) -> tuple[float, floa
 
 def pull_bare(url: str, token: str, project: int) -> tuple[float, float]:
     client = connect(url, token)
-    return _measured(lambda: json.loads(b"".join(client.projects.exports.download_sync(id=project, export_type="JSON"))))
+    return _measured(
+        lambda: json.loads(b"".join(client.projects.exports.download_sync(id=project, export_type="JSON")))
+    )
 
 
 def in_fresh_process(function: Callable, *args) -> tuple[float, float]:
@@ -154,7 +156,9 @@ def main() -> None:
         for _, step, size, (ours_s, ours_mb), (bare_s, bare_mb) in measure(database, sizes):
             print(f"{database:<10} {step:<5} {size:>6} {ours_s:>7.2f} {bare_s:>7.2f} {ours_s / bare_s:>6.2f} "
                   f"{ours_mb:>8.0f} {bare_mb:>8.0f}", flush=True)
-    print(f"goal: ratio <= {GOAL_RATIO} (ours / bare SDK); peak memory of a step, MB, at {sizes[0]} and {sizes[1]} tasks")
+    print(
+        f"goal: ratio <= {GOAL_RATIO} (ours / bare SDK); peak memory of a step, MB, at {sizes[0]} and {sizes[1]} tasks"
+    )
 
 
 if __name__ == "__main__":

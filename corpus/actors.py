@@ -28,7 +28,9 @@ def load_actor_registry(path: Path = REGISTRY_FILE) -> dict[str, Actor]:
     """Actor id -> Actor, in file order; every line checked, InputError naming `path:line` and the problem."""
     path = Path(path)
     if not path.is_file():
-        raise InputError(path, "missing: the actor registry is one JSON object a line (docs/corpus.md, 'Actor registry')")
+        raise InputError(
+            path, "missing: the actor registry is one JSON object a line (docs/corpus.md, 'Actor registry')"
+        )
     registry: dict[str, Actor] = {}
     line_of: dict[str, int] = {}
     alias_owner: dict[str, tuple[str, int]] = {}

@@ -36,16 +36,25 @@ def write_jsonl(records: Iterable[Any], stream: IO[str]) -> int:
     return count
 
 
-def read_jsonl(path: Path) -> Iterator[tuple[int, Any]]:
-    """(file line number, parsed JSON) of each non-blank line, one line in memory at a time.
+def read_jsonl(source: Path | IO[bytes], name: str | None = None) -> Iterator[tuple[int, Any]]:
+    """(line number, parsed JSON) of each non-blank line of a file, or of an open binary stream such as
+    `sys.stdin.buffer` (named `name` in errors, default "<stdin>"), one line in memory at a time.
 
-    Read line by line rather than with jsonlines' reader, which numbers records, not file lines, once it skips a
-    blank line, and raises a bare UnicodeDecodeError on bytes that are not UTF-8. A leading byte-order mark is accepted.
+    Read line by line rather than with jsonlines' reader, which numbers records, not lines, once it skips a blank
+    line, and raises a bare UnicodeDecodeError on bytes that are not UTF-8: here a bad line raises InputError naming
+    `file:line` and the problem. A leading byte-order mark is accepted. Opening a file raises OSError as usual.
     """
-    with path.open("rb") as handle:
-        for line_number, line in enumerate(handle, start=1):
-            if (record := parse_json_line(line, f"{path}:{line_number}", first=line_number == 1)) is not BLANK:
-                yield line_number, record
+    if isinstance(source, Path):
+        with source.open("rb") as handle:
+            yield from _lines(handle, str(source))
+    else:
+        yield from _lines(source, name or "<stdin>")
+
+
+def _lines(handle: IO[bytes], name: str) -> Iterator[tuple[int, Any]]:
+    for line_number, line in enumerate(handle, start=1):
+        if (record := parse_json_line(line, f"{name}:{line_number}", first=line_number == 1)) is not BLANK:
+            yield line_number, record
 
 
 BLANK = object()

@@ -165,6 +165,16 @@ class Segment:
 
 
 @dataclass(frozen=True, slots=True)
+class SegmentContext:
+    """What an annotator sees around a segment: the article's headline and the neighbouring annotated segments
+    ("" where there is none). The same in a Label Studio task and in a release's `sentences` row."""
+
+    headline: str
+    previous: str
+    next: str
+
+
+@dataclass(frozen=True, slots=True)
 class Actor:
     """An entry of the actor registry: who can be mentioned, and how."""
 

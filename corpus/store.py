@@ -116,7 +116,8 @@ def read_annotations(path: Path) -> list[Annotation]:
         key = (annotation.segment_id, annotation.annotator)
         if key in keys:
             raise InputError(
-                f"{path}:{line_number}", f"second annotation of segment {key[0]} by {key[1]} (first on line {keys[key]})"
+                f"{path}:{line_number}",
+                f"second annotation of segment {key[0]} by {key[1]} (first on line {keys[key]})"
             )
         keys[key] = line_number
         annotations.append(annotation)

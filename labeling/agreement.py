@@ -2,8 +2,9 @@
 
 Sentence stance: Cohen's kappa per annotator pair (scikit-learn), Fleiss' kappa on the segments every annotator
 rated (statsmodels), Krippendorff's alpha with missing ratings (corpus.reliability). Actor spans: pairwise
-precision/recall/F1 on exact (start, end, type) and overlap (same type, shared characters) matches, and agreement
-on the stance and actor id of exactly matched spans. `adjudicate` turns majorities into gold and lists ties.
+precision/recall/F1 on exact (start, end, type) and overlap (same type, shared characters) one-to-one matches
+(corpus.spans), and agreement on the stance and actor id of exactly matched spans. `adjudicate` turns majorities
+into gold and lists ties.
 """
 
 from __future__ import annotations
@@ -20,9 +21,8 @@ from typing import Literal, TypeVar
 from sklearn.metrics import cohen_kappa_score
 from stance_corpus.corpus.reliability import nominal_alpha
 from stance_corpus.corpus.schema import GOLD_ANNOTATOR, STANCE_LABELS, ActorSpan, Annotation
+from stance_corpus.corpus.spans import Span, SpanScores, exact, matching, overlap, scores, span_key
 from statsmodels.stats.inter_rater import aggregate_raters, fleiss_kappa
-
-SpanKey = tuple[int, int, str]
 
 
 def by_segment(annotations: Iterable[Annotation]) -> dict[str, dict[str, Annotation]]:
@@ -101,28 +101,13 @@ def sentence_stance_agreement(annotations: Iterable[Annotation]) -> dict:
     }
 
 
-def _exact_key(span: ActorSpan) -> SpanKey:
-    return span.start, span.end, span.type.value
-
-
-def _overlap_matches(first: Sequence[ActorSpan], second: Sequence[ActorSpan]) -> int:
-    """One-to-one matches of spans of the same type sharing at least one character (greedy, in text order)."""
-    used: set[int] = set()
-    matches = 0
-    for span in first:
-        for index, other in enumerate(second):
-            if index not in used and other.type == span.type and span.start < other.end and other.start < span.end:
-                used.add(index)
-                matches += 1
-                break
-    return matches
-
-
-def _prf(matches: int, reference: int, predicted: int) -> dict:
-    precision = matches / predicted if predicted else None
-    recall = matches / reference if reference else None
-    f1 = 2 * matches / (reference + predicted) if reference + predicted else None
-    return {"matches": matches, "precision": _number(precision), "recall": _number(recall), "f1": _number(f1)}
+def _prf(span_scores: SpanScores) -> dict[str, int | float | None]:
+    return {
+        "matches": span_scores.matches,
+        "precision": _number(span_scores.precision),
+        "recall": _number(span_scores.recall),
+        "f1": _number(span_scores.f1),
+    }
 
 
 def actor_span_agreement(annotations: Iterable[Annotation]) -> dict:
@@ -133,33 +118,33 @@ def actor_span_agreement(annotations: Iterable[Annotation]) -> dict:
     for first, second, shared in annotator_pairs:
         reference = sum(len(r[first].actors) for r in shared)
         predicted = sum(len(r[second].actors) for r in shared)
-        exact = overlap = 0
+        exact_matches = overlap_matches = 0
         stances: tuple[list[str], list[str]] = ([], [])
         same_actor_id = 0
         for ratings in shared:
-            mine = {_exact_key(span): span for span in ratings[first].actors}
-            theirs = {_exact_key(span): span for span in ratings[second].actors}
-            for key in mine.keys() & theirs.keys():
-                exact += 1
-                stances[0].append(mine[key].stance.value)
-                stances[1].append(theirs[key].stance.value)
-                same_actor_id += mine[key].actor_id == theirs[key].actor_id
-            overlap += _overlap_matches(ratings[first].actors, ratings[second].actors)
+            mine, theirs = ratings[first].actors, ratings[second].actors
+            mine_keys, their_keys = [span_key(span) for span in mine], [span_key(span) for span in theirs]
+            for index, other in matching(mine_keys, their_keys, exact):
+                exact_matches += 1
+                stances[0].append(mine[index].stance.value)
+                stances[1].append(theirs[other].stance.value)
+                same_actor_id += mine[index].actor_id == theirs[other].actor_id
+            overlap_matches += len(matching(mine_keys, their_keys, overlap))
         pairs.append(
             {
                 "annotators": [first, second],
                 "segments": len(shared),
                 "spans": [reference, predicted],
-                "exact": _prf(exact, reference, predicted),
-                "overlap": _prf(overlap, reference, predicted),
+                "exact": _prf(scores(exact_matches, reference, predicted)),
+                "overlap": _prf(scores(overlap_matches, reference, predicted)),
                 "matched_span_stance": {
-                    "spans": exact,
-                    "percent_agreement": _percent(sum(a == b for a, b in zip(*stances)), exact),
+                    "spans": exact_matches,
+                    "percent_agreement": _percent(sum(a == b for a, b in zip(*stances)), exact_matches),
                     "cohen_kappa": _kappa(*stances, STANCE_LABELS),
                 },
                 "matched_span_actor_id": {
-                    "spans": exact,
-                    "percent_agreement": _percent(same_actor_id, exact),
+                    "spans": exact_matches,
+                    "percent_agreement": _percent(same_actor_id, exact_matches),
                 },
             }
         )
@@ -211,10 +196,10 @@ def adjudicate(annotations: Iterable[Annotation], adjudicator: str | None = None
         stance = _winner(Counter(a.stance for a in voters))
         if stance is TIED:
             problems.append(f"sentence stance {_votes(Counter(a.stance.value for a in voters))}")
-        spans: dict[SpanKey, list[ActorSpan]] = defaultdict(list)
+        spans: dict[Span, list[ActorSpan]] = defaultdict(list)
         for annotation in voters:
             for span in annotation.actors:
-                spans[_exact_key(span)].append(span)
+                spans[span_key(span)].append(span)
         kept = []
         for key, marked in sorted(spans.items()):
             label = f"span {marked[0].text!r} {key[0]}..{key[1]} {key[2]}"

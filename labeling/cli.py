@@ -17,6 +17,7 @@ from stance_corpus.corpus.articles import iter_articles
 from stance_corpus.corpus.errors import InputError, LabelStudioError
 from stance_corpus.corpus.files import write_text_atomic
 from stance_corpus.corpus.jsonl import to_plain
+from stance_corpus.corpus.release import CARD_FILE
 from stance_corpus.corpus.schema import SEED_TARGET
 from stance_corpus.corpus.store import (
     ANNOTATIONS_FILE,
@@ -31,7 +32,6 @@ from stance_corpus.labeling.settings import DATABASE_ENV, EMBEDDED_DATA_DIR
 from stance_corpus.labeling.tasks import build_tasks
 
 DEFAULT_PROJECT = "stance-corpus"
-DATASET_CARD = Path("DATASET_CARD.md")
 DEFAULT_ANNOTATORS_PER_TASK = 2
 
 
@@ -47,7 +47,9 @@ def add_commands(subparsers: argparse._SubParsersAction) -> None:
     annotate.add_argument("paths", nargs="*", default=["seeds"], metavar="PATH", help="seed folders or .txt files")
     annotate.add_argument("--target", default=SEED_TARGET, help="the stance target shown to annotators")
     annotate.add_argument("--actors", type=Path, default=REGISTRY_FILE, help="actor registry for pre-annotations")
-    annotate.add_argument("--guidelines", type=Path, default=DATASET_CARD, help="dataset card holding the guidelines")
+    annotate.add_argument(
+        "--guidelines", type=Path, default=Path(CARD_FILE), help="dataset card holding the guidelines"
+    )
     annotate.add_argument(
         "--predictions", type=Path, metavar="FILE",
         help="stance predictions (`stance-corpus predict --out FILE`) for tasks without a completed annotation; "
@@ -123,7 +125,8 @@ def run_annotate(args: argparse.Namespace) -> None:
             client, project.id, tasks,
             find_spans=lambda text: find_actor_mentions(text, registry), model_version=model_version, stance=stance,
         )
-        state = "created" if project.created else f"updated ({', '.join(project.updated)})" if project.updated else "up to date"
+        updated = f"updated ({', '.join(project.updated)})" if project.updated else "up to date"
+        state = "created" if project.created else updated
         print(f"project {project.title!r} (id {project.id}) {state} at {url}")
         print(
             f"{len(tasks)} task(s) for {len({t['article_id'] for t in tasks})} article(s): "
@@ -175,9 +178,14 @@ def run_pull(args: argparse.Namespace) -> None:
     before = path.read_bytes() if path.exists() else None
     write_annotations(path, merged)
     changed = "unchanged" if path.read_bytes() == before else "updated"
-    print(f"{result.tasks} task(s) in project {args.project!r}, {result.tasks_without_annotation} without a completed annotation")
+    print(
+        f"{result.tasks} task(s) in project {args.project!r}, "
+        f"{result.tasks_without_annotation} without a completed annotation"
+    )
     for annotator in sorted(result.completed.keys() | result.cancelled.keys()):
-        print(f"  {annotator}: {result.completed[annotator]} completed, {result.cancelled[annotator]} skipped/cancelled")
+        print(
+            f"  {annotator}: {result.completed[annotator]} completed, {result.cancelled[annotator]} skipped/cancelled"
+        )
     print(f"{result.drafts} draft(s) not exported (unsubmitted work stays in Label Studio)")
     print(
         f"{path}: {len(merged)} annotation(s) ({len(result.annotations)} pulled, "
@@ -233,11 +241,15 @@ def format_agreement(figures: dict) -> str:
             f"  {' / '.join(pair['annotators']):<{width}} {pair['segments']:>8} {_show(pair['percent_agreement']):>8} "
             f"{_show(pair['cohen_kappa']):>7}"
         )
-    lines.append(f"  Fleiss' kappa: {_show(stance['fleiss_kappa']['value'])} ({stance['fleiss_kappa']['segments']} segment(s) rated by all)")
+    lines.append(
+        f"  Fleiss' kappa: {_show(stance['fleiss_kappa']['value'])} "
+        f"({stance['fleiss_kappa']['segments']} segment(s) rated by all)"
+    )
     lines.append(f"  Krippendorff's alpha (nominal): {_show(stance['krippendorff_alpha']['value'])}")
     lines.append("Actor spans (first annotator of a pair as reference):")
     lines.append(
-        f"  {'pair':<{width}} {'exact P':>7} {'R':>6} {'F1':>6} {'ovl P':>6} {'R':>6} {'F1':>6} {'stance %':>8} {'kappa':>6} {'id %':>6}"
+        f"  {'pair':<{width}} {'exact P':>7} {'R':>6} {'F1':>6} {'ovl P':>6} {'R':>6} {'F1':>6} "
+        f"{'stance %':>8} {'kappa':>6} {'id %':>6}"
     )
     for pair in spans["pairs"]:
         exact, overlap, stance_match = pair["exact"], pair["overlap"], pair["matched_span_stance"]

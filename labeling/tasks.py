@@ -9,25 +9,23 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 
-from stance_corpus.corpus.schema import ANNOTATED_KINDS, Article, SegmentKind
+from stance_corpus.corpus.context import annotated_in_context
+from stance_corpus.corpus.schema import Article
 from stance_corpus.corpus.segment import segment_article
 
 
 def build_tasks(articles: Iterable[Article], target: str) -> Iterator[dict]:
     """The data of one task per heading and body segment, in reading order (article order, then segment index)."""
     for article in articles:
-        segments = list(segment_article(article))
-        headline = next((s.text for s in segments if s.kind == SegmentKind.HEADLINE), article.title or "")
-        annotated = [s for s in segments if s.kind in ANNOTATED_KINDS]
-        for position, segment in enumerate(annotated):
+        for segment, context in annotated_in_context(article, list(segment_article(article))):
             yield {
                 "text": segment.text,
                 "segment_id": segment.id,
                 "article_id": article.id,
                 "target": target,
-                "headline": headline,
-                "previous": annotated[position - 1].text if position > 0 else "",
-                "next": annotated[position + 1].text if position + 1 < len(annotated) else "",
+                "headline": context.headline,
+                "previous": context.previous,
+                "next": context.next,
                 "kind": segment.kind.value,
             }
 

@@ -35,7 +35,9 @@ def record_pass(labels_path: Path, annotator: str, project_title: str, data_dir:
     with open_label_studio(data_dir) as (client, url, _server):
         project = find_project(client, project_title)
         if project is None:
-            raise InputError(project_title, f"no such Label Studio project at {url}: run `stance-corpus annotate` first")
+            raise InputError(
+                project_title, f"no such Label Studio project at {url}: run `stance-corpus annotate` first"
+            )
         tasks = {data["segment_id"]: (task_id, data) for task_id, data, _ in existing_tasks(client, project.id)}
         user = next((u for u in client.users.list() if u.email == annotator), None)
         if user is None:
@@ -52,7 +54,9 @@ def record_pass(labels_path: Path, annotator: str, project_title: str, data_dir:
             if not isinstance(labels, dict):
                 raise InputError(where, "not a JSON object")
             if labels.get("segment_id") not in tasks:
-                raise InputError(where, f"segment {labels.get('segment_id')!r} has no task in project {project_title!r}")
+                raise InputError(
+                    where, f"segment {labels.get('segment_id')!r} has no task in project {project_title!r}"
+                )
             task_id, data = tasks[labels["segment_id"]]
             if task_id in checked:
                 raise InputError(where, f"segment {labels['segment_id']!r} is on an earlier line too")

@@ -47,7 +47,8 @@ def test_every_label_and_choice_has_its_own_hotkey():
 
 
 def test_every_text_selects_whole_words():
-    assert {text.get("name"): text.get("granularity") for text in ElementTree.fromstring(label_config()).iter("Text")} == {
+    texts = ElementTree.fromstring(label_config()).iter("Text")
+    assert {text.get("name"): text.get("granularity") for text in texts} == {
         "previous": "word", "text": "word", "next": "word",
     }
 

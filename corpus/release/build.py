@@ -22,9 +22,8 @@ from stance_corpus.corpus.articles import CATALOGUE_NAME, iter_articles
 from stance_corpus.corpus.errors import ReleaseError
 from stance_corpus.corpus.guidelines import freeze_problem
 from stance_corpus.corpus.jsonl import read_jsonl
+from stance_corpus.corpus.release import CARD_FILE, CHANGELOG_FILE
 from stance_corpus.corpus.release.card import (
-    CARD_FILE,
-    CHANGELOG_FILE,
     changelog_entry,
     check_version,
     render_card,

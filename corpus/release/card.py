@@ -23,8 +23,6 @@ from stance_corpus.corpus.release.rows import (
 )
 from stance_corpus.corpus.schema import ACTOR_TYPE_LABELS, STANCE_LABELS
 
-CARD_FILE = "DATASET_CARD.md"
-CHANGELOG_FILE = "CHANGELOG.md"
 DEFAULT_CONFIG = "sentences"
 VERSION_PATTERN = re.compile(r"(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)")
 

@@ -19,6 +19,7 @@ from collections.abc import Iterable, Iterator, Mapping, Sequence
 from typing import Any
 
 from datasets import ClassLabel, Features, List, Value
+from stance_corpus.corpus.context import annotated_in_context
 from stance_corpus.corpus.reliability import nominal_alpha
 from stance_corpus.corpus.schema import (
     ACTOR_TYPE_LABELS,
@@ -29,7 +30,7 @@ from stance_corpus.corpus.schema import (
     Annotation,
     Article,
     Segment,
-    SegmentKind,
+    SegmentContext,
 )
 from stance_corpus.corpus.segment import TokenSpans
 
@@ -198,7 +199,7 @@ def build_tables(
         segments = [segment for segment, _ in tokenized]
         tokens = {segment.id: spans for segment, spans in tokenized}
         rows["articles"].append(article_row(article, segments))
-        for segment, context in _with_context(article, segments):
+        for segment, context in annotated_in_context(article, segments):
             gold_label = gold_by_segment.get(segment.id)
             if gold_label is None:
                 continue
@@ -219,19 +220,6 @@ def _without_empty(tables: Tables) -> Tables:
     return {config: splits for config, splits in kept.items() if splits}
 
 
-def _with_context(article: Article, segments: Sequence[Segment]) -> Iterator[tuple[Segment, dict[str, str]]]:
-    """Each annotated segment with the context its annotators saw in Label Studio (labeling/tasks.py): the
-    headline and the neighbouring annotated segments, "" where there is none."""
-    headline = next((s.text for s in segments if s.kind is SegmentKind.HEADLINE), article.title or "")
-    annotated = [segment for segment in segments if segment.kind in ANNOTATED_KINDS]
-    for position, segment in enumerate(annotated):
-        yield segment, {
-            "headline": headline,
-            "previous": annotated[position - 1].text if position > 0 else "",
-            "next": annotated[position + 1].text if position + 1 < len(annotated) else "",
-        }
-
-
 def span_row(span: ActorSpan) -> Row:
     return {
         "start": span.start,
@@ -243,7 +231,7 @@ def span_row(span: ActorSpan) -> Row:
     }
 
 
-def sentence_row(segment: Segment, gold: Annotation, context: Mapping[str, str], raw: Sequence[Annotation]) -> Row:
+def sentence_row(segment: Segment, gold: Annotation, context: SegmentContext, raw: Sequence[Annotation]) -> Row:
     agreeing = sum(annotation.stance == gold.stance for annotation in raw)
     return {
         "id": segment.id,
@@ -254,7 +242,7 @@ def sentence_row(segment: Segment, gold: Annotation, context: Mapping[str, str],
         "target": gold.target,
         "stance": _STANCE_ID[gold.stance],
         "actors": [span_row(span) for span in gold.actors],
-        "context": context,
+        "context": {"headline": context.headline, "previous": context.previous, "next": context.next},
         "annotators": len(raw),
         "agreement": agreeing / len(raw) if len(raw) >= 2 else None,
     }
