@@ -4,7 +4,7 @@ The public surface for research code; everything here is importable without Labe
 """
 
 from stance_corpus.corpus.articles import iter_articles, load_articles
-from stance_corpus.corpus.errors import InputError, ReleaseError, StanceCorpusError
+from stance_corpus.corpus.errors import InputError, ReleaseError, StanceCorpusError, StoreError
 from stance_corpus.corpus.schema import (
     ACTOR_TYPE_LABELS,
     STANCE_LABELS,
@@ -33,6 +33,7 @@ __all__ = [
     "SegmentKind",
     "Stance",
     "StanceCorpusError",
+    "StoreError",
     "iter_articles",
     "load_articles",
     "segment_article",

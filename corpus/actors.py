@@ -70,9 +70,9 @@ def _actor_from_record(record: object, where: str) -> Actor:
         raise InputError(where, f"name of {actor_id!r} must be a non-empty string")
     try:
         actor_type = ActorType(record["type"])
-    except ValueError:
+    except ValueError as error:
         allowed = ", ".join(member.value for member in ActorType)
-        raise InputError(where, f"type {record['type']!r} of {actor_id!r} is not in the scheme ({allowed})") from None
+        raise InputError(where, f"type {record['type']!r} of {actor_id!r} is not in the scheme ({allowed})") from error
     affiliation = record["affiliation"]
     if affiliation is not None and not isinstance(affiliation, str):
         raise InputError(where, f"affiliation of {actor_id!r} must be an actor id or null")

@@ -191,4 +191,4 @@ def _read_text(path: Path) -> str:
         column = error.start - data.rfind(b"\n", 0, error.start)
         raise InputError(
             f"{path}:{line}", f"is not valid UTF-8 (byte {data[error.start]:#04x} at byte {column} of the line)"
-        ) from None
+        ) from error

@@ -139,7 +139,9 @@ def run_release_diff(args: argparse.Namespace) -> None:
     from stance_corpus.corpus.release.rows import diff_tables
 
     if args.version or args.out:
-        raise ReleaseError("`release diff A B` compares the releases A and B: --version and --out are for a build")
+        raise ReleaseError(
+            None, "`release diff A B` compares the releases A and B: --version and --out are for a build"
+        )
     old, new = resolve_release(args.old, Path()), resolve_release(args.new, Path())
     report = diff_tables(read_release(old), read_release(new))  # before printing: a bad release prints only its error
     print(f"changes from {old} to {new}")

@@ -83,8 +83,8 @@ def _parse_exactly(line: bytes, where: str, first: bool) -> Any:
     except UnicodeDecodeError as error:
         raise InputError(
             where, f"is not valid UTF-8 (byte {line[error.start]:#04x} at byte {error.start + 1} of the line)"
-        ) from None
+        ) from error
     try:
         return json.loads(text)
     except json.JSONDecodeError as error:
-        raise InputError(where, f"not valid JSON ({error.msg}, column {error.colno})") from None
+        raise InputError(where, f"not valid JSON ({error.msg}, column {error.colno})") from error

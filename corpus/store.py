@@ -14,7 +14,7 @@ from enum import StrEnum
 from pathlib import Path
 from typing import TypeVar
 
-from stance_corpus.corpus.errors import InputError
+from stance_corpus.corpus.errors import InputError, StoreError
 from stance_corpus.corpus.files import atomic_path
 from stance_corpus.corpus.jsonl import read_jsonl, to_plain, write_jsonl
 from stance_corpus.corpus.schema import ActorSpan, ActorType, Annotation, Stance
@@ -115,7 +115,7 @@ def read_annotations(path: Path) -> list[Annotation]:
         annotation = annotation_from_record(record, f"{path}:{line_number}")
         key = (annotation.segment_id, annotation.annotator)
         if key in keys:
-            raise InputError(
+            raise StoreError(
                 f"{path}:{line_number}",
                 f"second annotation of segment {key[0]} by {key[1]} (first on line {keys[key]})"
             )

@@ -16,7 +16,7 @@ os.environ.setdefault("HF_DATASETS_OFFLINE", "1")
 
 import datasets
 from stance_corpus.corpus import load_articles, segment_article
-from stance_corpus.corpus.errors import InputError, ReleaseError
+from stance_corpus.corpus.errors import InputError, ReleaseError, StoreError
 from stance_corpus.corpus.release.build import build_release
 from stance_corpus.corpus.release.folder import checksum_problem
 from stance_corpus.corpus.release.rows import FEATURES, split_of
@@ -219,7 +219,7 @@ def test_a_bad_store_record_is_named_and_nothing_is_written(tmp_path, edit, mess
     records = [json.loads(line) for line in gold_path.read_text(encoding="utf-8").splitlines()]
     edit(records[2])
     gold_path.write_text("".join(json.dumps(r) + "\n" for r in records), encoding="utf-8")
-    with pytest.raises(ReleaseError, match=rf"gold.jsonl:3: .*{message}"):
+    with pytest.raises(StoreError, match=rf"gold.jsonl:3: .*{message}"):
         build_release(project, "1.0.0")
     assert not (project / "releases").exists() or not any((project / "releases").iterdir())
 

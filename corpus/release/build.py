@@ -19,7 +19,7 @@ from pathlib import Path
 import pyarrow as pa
 from datasets import Dataset, Features
 from stance_corpus.corpus.articles import CATALOGUE_NAME, iter_articles
-from stance_corpus.corpus.errors import ReleaseError
+from stance_corpus.corpus.errors import ReleaseError, StoreError
 from stance_corpus.corpus.guidelines import freeze_problem
 from stance_corpus.corpus.jsonl import read_jsonl
 from stance_corpus.corpus.release import CARD_FILE, CHANGELOG_FILE
@@ -101,7 +101,7 @@ def build_release(
     Returns (release folder, True if written / False if that version already existed byte for byte).
     """
     if schema not in SCHEMAS:
-        raise ReleaseError(f"release schema {schema} is not one of {', '.join(map(str, SCHEMAS))}")
+        raise ReleaseError(None, f"release schema {schema} is not one of {', '.join(map(str, SCHEMAS))}")
     with _cyclic_gc_paused():
         released = read_released(root)
         version = check_version(version or str(_read_card(root)[0]["version"]))
@@ -119,7 +119,7 @@ def _read_card(root: Path) -> tuple[dict, str]:
     card_path, changelog_path = root / CARD_FILE, root / CHANGELOG_FILE
     for path in (card_path, changelog_path):
         if not path.is_file():
-            raise ReleaseError(f"{path}: missing: run `stance-corpus release` from the repository root")
+            raise ReleaseError(path, "missing: run `stance-corpus release` from the repository root")
     return split_card(card_path.read_text(encoding="utf-8"), str(card_path))
 
 
@@ -139,7 +139,7 @@ def _build_release(
     publishing = publishing_settings(header, str(card_path)) if schema == SCHEMA_2 else None
     frozen = freeze_problem(body) if schema == SCHEMA_2 else None
     if frozen:
-        raise ReleaseError(f"{card_path}: {frozen}")
+        raise ReleaseError(card_path, frozen)
     out = out or root / RELEASES_DIR / version
 
     # Sorted by id: the order of the rows, whichever worker segments which article.
@@ -150,7 +150,7 @@ def _build_release(
         # Read while the workers segment: a bad store line stops the build before the segmenting ends.
         gold, raw = read_annotations(gold_path), read_annotations(raw_path)
         if not gold:
-            raise ReleaseError(f"{gold_path}: no gold annotation yet, so no sentence to release")
+            raise StoreError(gold_path, "no gold annotation yet, so no sentence to release")
         progress = tqdm(segmented, total=len(articles), desc="segmenting", unit="article", disable=None)
         tables = build_tables(_noting_segments(progress, segments), gold, raw)
     _check_store(gold_path, gold, segments, gold=True)
@@ -162,12 +162,12 @@ def _build_release(
         withheld = withheld_articles(by_id)
         problem = split_names_problem(tables)
         if problem:
-            raise ReleaseError(f"release {version}: {problem}")
+            raise ReleaseError(None, f"release {version}: {problem}")
         tables = publishable_tables(tables, by_id, withheld)
         features = publishable_features(FEATURES)
     moved = split_moves(tables, released or [])
     if moved:
-        raise ReleaseError(f"{moved}: an article or sentence never moves to another split between versions")
+        raise ReleaseError(None, f"{moved}: an article or sentence never moves to another split between versions")
     inputs = _input_checksums(root, [root / SEEDS_DIR / CATALOGUE_NAME, *sorted((root / SEEDS_DIR).glob("*.txt"))])
     inputs.update(_input_checksums(root, [raw_path, gold_path]))
 
@@ -187,6 +187,7 @@ def _build_release(
             difference = file_difference(pinned.files, read_checksums(building))
             if difference:
                 raise ReleaseError(
+                    None,
                     f"version {version} is released ({RELEASED_FILE}) and this build of its inputs at commit "
                     f"{pinned.source_commit[:12]} would change it ({difference}): a released version never changes"
                 )
@@ -194,7 +195,7 @@ def _build_release(
             difference = first_difference(out, building)
             if difference:
                 raise ReleaseError(
-                    f"{out}: version {version} exists and would change ({difference}); a released version never "
+                    out, f"version {version} exists and would change ({difference}); a released version never "
                     "changes: bump the version (and CHANGELOG.md) instead"
                 )
             return out, False
@@ -233,7 +234,7 @@ def _check_store(path: Path, annotations: list[Annotation], segments: dict[str, 
     for position, annotation in enumerate(annotations):
         problem = store_problem(annotation, segments, store_annotator_is_gold=gold)
         if problem:
-            raise ReleaseError(f"{path}:{_line_number(path, position)}: {problem}")
+            raise StoreError(f"{path}:{_line_number(path, position)}", problem)
 
 
 def _line_number(path: Path, position: int) -> int:
@@ -332,6 +333,6 @@ def _commit_and_tag(folder: Path, version: str) -> None:
     for command in commands:
         result = subprocess.run(command, check=False, cwd=folder, env=env, capture_output=True, text=True)
         if result.returncode != 0:
-            raise ReleaseError(f"{folder}: `{' '.join(command)}` failed: {result.stderr.strip()}")
+            raise ReleaseError(folder, f"`{' '.join(command)}` failed: {result.stderr.strip()}")
 
 

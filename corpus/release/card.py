@@ -43,19 +43,19 @@ def split_card(text: str, where: str) -> tuple[dict[str, Any], str]:
     """(YAML header, Markdown body) of a dataset card."""
     match = _CARD_HEADER.match(text)
     if not match:
-        raise ReleaseError(f"{where}: no YAML header between '---' lines at the top")
+        raise ReleaseError(where, "no YAML header between '---' lines at the top")
     try:
         header = yaml.safe_load(match.group(1))
     except yaml.YAMLError as error:
-        raise ReleaseError(f"{where}: the YAML header is not valid YAML ({str(error).splitlines()[0]})") from None
+        raise ReleaseError(where, f"the YAML header is not valid YAML ({str(error).splitlines()[0]})") from error
     if not isinstance(header, dict) or "version" not in header:
-        raise ReleaseError(f"{where}: the YAML header needs a 'version: X.Y.Z' key")
+        raise ReleaseError(where, "the YAML header needs a 'version: X.Y.Z' key")
     return header, text[match.end() :]
 
 
 def check_version(version: str) -> str:
     if not VERSION_PATTERN.fullmatch(version):
-        raise ReleaseError(f"version {version!r} is not a semantic version X.Y.Z (e.g. 1.0.0)")
+        raise ReleaseError(None, f"version {version!r} is not a semantic version X.Y.Z (e.g. 1.0.0)")
     return version
 
 
@@ -65,7 +65,7 @@ def changelog_entry(text: str, version: str, where: str) -> str:
     match = re.search(rf"^### {re.escape(version)}[^\n]*\n(.*?)(?=^##|\Z)", releases, re.DOTALL | re.MULTILINE)
     if not match or not match.group(1).strip():
         raise ReleaseError(
-            f"{where}: no '### {version}' entry under '## Dataset releases': describe the release before building it"
+            where, f"no '### {version}' entry under '## Dataset releases': describe the release before building it"
         )
     return match.group(1).strip()
 

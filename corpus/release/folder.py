@@ -50,7 +50,7 @@ def resolve_release(name: str, root: Path) -> Path:
     for candidate in (Path(name), root / RELEASES_DIR / name):
         if (candidate / "README.md").is_file():
             return candidate
-    raise ReleaseError(f"{name}: not a release folder, nor a version under {root / RELEASES_DIR}")
+    raise ReleaseError(name, f"not a release folder, nor a version under {root / RELEASES_DIR}")
 
 
 def read_release(folder: Path) -> Tables:
@@ -60,7 +60,7 @@ def read_release(folder: Path) -> Tables:
         if path.parent.name in FEATURES:
             tables.setdefault(path.parent.name, {})[path.stem] = pq.read_table(path).to_pylist()
     if not tables:
-        raise ReleaseError(f"{folder}: no parquet file of a known config ({', '.join(ROW_KEYS)})")
+        raise ReleaseError(folder, f"no parquet file of a known config ({', '.join(ROW_KEYS)})")
     return tables
 
 

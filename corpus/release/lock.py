@@ -35,16 +35,16 @@ def lock_release(root: Path, version: str) -> tuple[Path, ReleasedVersion]:
     folder = root / RELEASES_DIR / version
     problem = checksum_problem(folder) if (folder / "README.md").is_file() else "not built"
     if problem:
-        raise ReleaseError(f"{folder}: {problem}: build the version (`stance-corpus release`) before locking it")
+        raise ReleaseError(folder, f"{problem}: build the version (`stance-corpus release`) before locking it")
     files = read_checksums(folder)
     released = read_released(root)
     if version in released and file_difference(released[version].files, files):
-        raise ReleaseError(f"{folder}: version {version} is pinned with other files: a released version never changes")
+        raise ReleaseError(folder, f"version {version} is pinned with other files: a released version never changes")
     tables = read_release(folder)
     others = [entry for other, entry in released.items() if other != version]
     moved = split_moves(tables, others)
     if moved:
-        raise ReleaseError(f"{folder}: {moved}: an article or sentence never moves to another split between versions")
+        raise ReleaseError(folder, f"{moved}: an article or sentence never moves to another split between versions")
     commit = head_commit(root, DEFAULT_INPUTS)
     schema = SCHEMA_2 if (folder / CROISSANT_FILE).is_file() else SCHEMA_1
     with tempfile.TemporaryDirectory(prefix=f"stance-corpus-lock-{version}-") as scratch:
@@ -55,7 +55,7 @@ def lock_release(root: Path, version: str) -> tuple[Path, ReleasedVersion]:
         difference = file_difference(files, read_checksums(rebuilt))
     if difference:
         raise ReleaseError(
-            f"{folder}: a build from the inputs of commit {commit[:12]} gives other files ({difference}): rebuild the "
+            folder, f"a build from the inputs of commit {commit[:12]} gives other files ({difference}): rebuild the "
             "version from committed inputs before locking it"
         )
     entry = ReleasedVersion(version, commit, DEFAULT_INPUTS, schema, files, split_ids(tables))

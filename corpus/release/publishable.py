@@ -60,23 +60,23 @@ def publishing_settings(header: Mapping, where: str) -> Publishing:
     licence for its labels."""
     block = header.get(CARD_KEY)
     if not isinstance(block, dict):
-        raise ReleaseError(f"{where}: a publishable release (schema 2) needs a '{CARD_KEY}:' block in the YAML header")
+        raise ReleaseError(where, f"a publishable release (schema 2) needs a '{CARD_KEY}:' block in the YAML header")
     authors = block.get("authors")
     if not isinstance(authors, list) or not authors or not all(isinstance(a, str) and a.strip() for a in authors):
-        raise ReleaseError(f"{where}: '{CARD_KEY}.authors' must be a list of names (people as 'Last, First')")
+        raise ReleaseError(where, f"'{CARD_KEY}.authors' must be a list of names (people as 'Last, First')")
     contact = block.get("contact")
     if not isinstance(contact, str) or not contact.strip():
         raise ReleaseError(
-            f"{where}: '{CARD_KEY}.contact' is empty: a publishable release names who answers questions about it "
+            where, f"'{CARD_KEY}.contact' is empty: a publishable release names who answers questions about it "
             "(an address or an issue tracker)"
         )
     url = block.get("url")
     if url is not None and not isinstance(url, str):
-        raise ReleaseError(f"{where}: '{CARD_KEY}.url' must be the dataset's address or null")
+        raise ReleaseError(where, f"'{CARD_KEY}.url' must be the dataset's address or null")
     labels = block.get("labels_license")
     if not isinstance(labels, str) or labels not in KNOWN_LICENCES:
         raise ReleaseError(
-            f"{where}: '{CARD_KEY}.labels_license' {labels!r} is not a known licence ({', '.join(KNOWN_LICENCES)})"
+            where, f"'{CARD_KEY}.labels_license' {labels!r} is not a known licence ({', '.join(KNOWN_LICENCES)})"
         )
     return Publishing(tuple(authors), contact.strip(), url or None, labels)
 
@@ -154,7 +154,7 @@ def token_offsets(text: str, tokens: list[str], where: str) -> list[dict[str, in
     for token in tokens:
         start = text.find(token, cursor)
         if start < 0 or text[cursor:start].strip():
-            raise ReleaseError(f"{where}: token {token!r} is not the next slice of the sentence after offset {cursor}")
+            raise ReleaseError(where, f"token {token!r} is not the next slice of the sentence after offset {cursor}")
         offsets.append({"start": start, "end": start + len(token)})
         cursor = start + len(token)
     return offsets

@@ -49,9 +49,9 @@ def read_released(root: Path) -> dict[str, ReleasedVersion]:
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
     except (UnicodeDecodeError, json.JSONDecodeError) as error:
-        raise ReleaseError(f"{path}: not valid JSON ({error})") from None
+        raise ReleaseError(path, f"not valid JSON ({error})") from error
     if not isinstance(data, dict):
-        raise ReleaseError(f"{path}: must be an object of versions")
+        raise ReleaseError(path, "must be an object of versions")
     released = {}
     for version, entry in data.items():
         try:
@@ -64,7 +64,7 @@ def read_released(root: Path) -> dict[str, ReleasedVersion]:
                 splits={config: dict(per_split) for config, per_split in entry["splits"].items()},
             )
         except (KeyError, TypeError, ValueError, AttributeError) as error:
-            raise ReleaseError(f"{path}: version {version}: missing or malformed field ({error})") from None
+            raise ReleaseError(path, f"version {version}: missing or malformed field ({error})") from error
     return released
 
 
@@ -94,7 +94,7 @@ def extract_inputs(root: Path, commit: str, inputs: Iterable[str], into: Path) -
     )
     if result.returncode != 0:
         raise ReleaseError(
-            f"{root}: cannot read the inputs of commit {commit} ({result.stderr.decode(errors='replace').strip()}): "
+            root, f"cannot read the inputs of commit {commit} ({result.stderr.decode(errors='replace').strip()}): "
             "a released version is rebuilt from the commit that built it; this checkout lacks it (a shallow clone "
             "or a copy without .git?): fetch the whole history (`git fetch --unshallow`)"
         )
@@ -108,7 +108,7 @@ def head_commit(root: Path, inputs: Iterable[str]) -> str:
     if changed:
         first = changed.splitlines()[0]
         raise ReleaseError(
-            f"{root}: the inputs of the build differ from the last commit ({first.strip()} ...): commit them first, "
+            root, f"the inputs of the build differ from the last commit ({first.strip()} ...): commit them first, "
             "so that the release can be rebuilt from its commit"
         )
     return _git(root, "rev-parse", "HEAD").strip()
@@ -157,5 +157,5 @@ def read_checksums(folder: Path) -> dict[str, str]:
 def _git(root: Path, *args: str) -> str:
     result = subprocess.run(["git", *args], cwd=root, capture_output=True, text=True, check=False)
     if result.returncode != 0:
-        raise ReleaseError(f"{root}: `git {' '.join(args)}` failed: {result.stderr.strip()}")
+        raise ReleaseError(root, f"`git {' '.join(args)}` failed: {result.stderr.strip()}")
     return result.stdout

@@ -52,13 +52,13 @@ def restore_release(release: Path, texts: Sequence[Path], out: Path) -> Restored
     of the files `texts` has its words back in every config. InputError names a file that matches no withheld
     article; nothing is written unless every file matches."""
     if out.exists():
-        raise ReleaseError(f"{out}: exists: restore writes a new folder and never overwrites one")
+        raise ReleaseError(out, "exists: restore writes a new folder and never overwrites one")
     tables = {path: pq.read_table(path) for path in sorted(release.glob("*/*.parquet"))}
     articles = [row for path, table in tables.items() if path.parent.name == "articles" for row in table.to_pylist()]
     if not articles:
-        raise ReleaseError(f"{release}: no articles config: not a stance-corpus release")
+        raise ReleaseError(release, "no articles config: not a stance-corpus release")
     if "text_sha256" not in articles[0]:
-        raise ReleaseError(f"{release}: its articles have no text_sha256: not a publishable release, nothing withheld")
+        raise ReleaseError(release, "its articles have no text_sha256: not a publishable release, nothing withheld")
     withheld = {row["text_sha256"]: row for row in articles if row["text"] is None}
     restored: dict[str, _Text] = {}
     for path in texts:
