@@ -17,6 +17,7 @@ from stance_corpus.corpus.segment import segment_article
 
 
 def add_commands(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    """Mount `segment`, `release` (with `release diff`) and `publish` on the `stance-corpus` parser."""
     segment = subparsers.add_parser(
         "segment",
         help="split seed articles into segments, one JSON object a line on stdout",
@@ -33,6 +34,7 @@ def add_commands(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]
 
 
 def run_segment(args: argparse.Namespace) -> None:
+    """`stance-corpus segment PATH...`: every segment as a JSON line on stdout, or counts with --summary."""
     segments = (segment for article in iter_articles(args.paths) for segment in segment_article(article))
     if args.summary:
         print_summary(segments)
@@ -46,6 +48,7 @@ def run_segment(args: argparse.Namespace) -> None:
 
 
 def print_summary(segments: Iterable[Segment]) -> None:
+    """Print how many articles and segments of each kind `segments` holds, in one line."""
     per_kind: Counter[str] = Counter()
     articles: set[str] = set()
     for segment in segments:
@@ -56,6 +59,7 @@ def print_summary(segments: Iterable[Segment]) -> None:
 
 
 def add_release_commands(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    """Mount `release` (and its `diff` action) and `publish`."""
     release = subparsers.add_parser(
         "release",
         help="build a versioned Hugging Face dataset release under releases/ (or compare two: release diff A B)",
@@ -124,6 +128,7 @@ def add_release_commands(subparsers: argparse._SubParsersAction[argparse.Argumen
 
 # The release modules import `datasets` (about a second); importing them only when used keeps `segment` quick.
 def run_release(args: argparse.Namespace) -> None:
+    """`stance-corpus release`: build (or check) releases/<version> from the current folder."""
     import datasets
     from stance_corpus.corpus.release.build import build_release
 
@@ -134,6 +139,7 @@ def run_release(args: argparse.Namespace) -> None:
 
 
 def run_release_diff(args: argparse.Namespace) -> None:
+    """`stance-corpus release diff A B`: rows added, removed and relabelled per config and split."""
     from stance_corpus.corpus.errors import ReleaseError
     from stance_corpus.corpus.release.folder import read_release, resolve_release
     from stance_corpus.corpus.release.rows import diff_tables
@@ -174,6 +180,7 @@ def run_release_lock(args: argparse.Namespace) -> None:
 
 
 def run_publish(args: argparse.Namespace) -> None:
+    """`stance-corpus publish VERSION --repo-id OWNER/NAME`: upload a built release to the Hub, tagged."""
     from stance_corpus.corpus.release.folder import resolve_release
     from stance_corpus.corpus.release.publish import publish_release
 

@@ -11,6 +11,8 @@ from enum import StrEnum
 
 
 class SegmentKind(StrEnum):
+    """What a segment of an article is; only ANNOTATED_KINDS are shown to annotators and released."""
+
     HEADLINE = "headline"
     NOTE = "note"  # bracketed editor's note, e.g. "[Breaking news update at 1:36 p.m. ET]"
     HEADING = "heading"
@@ -29,12 +31,16 @@ ANNOTATED_KINDS: tuple[SegmentKind, ...] = (SegmentKind.HEADING, SegmentKind.BOD
 
 
 class Stance(StrEnum):
+    """The stance of a sentence (or of an actor in it) toward the target: for, against, or neither."""
+
     FAVOR = "FAVOR"
     AGAINST = "AGAINST"
     NONE = "NONE"
 
 
 class ActorType(StrEnum):
+    """The kind of actor a mention refers to (DATASET_CARD.md, "Actor types")."""
+
     GOVERNMENT = "GOVERNMENT"
     OPPOSITION = "OPPOSITION"
     MILITANT = "MILITANT"

@@ -125,6 +125,7 @@ def read_annotations(path: Path) -> list[Annotation]:
 
 
 def sort_key(annotation: Annotation) -> tuple[str, str, str]:
+    """The order of store lines: article, segment, annotator."""
     return annotation.article_id, annotation.segment_id, annotation.annotator
 
 

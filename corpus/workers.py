@@ -32,4 +32,5 @@ def segmenting(
 
 
 def tokenized_article(article: Article) -> list[tuple[Segment, TokenSpans]]:
+    """Every segment of an article with its word tokens (`tokenized_segments`), as one picklable list."""
     return list(tokenized_segments(article))

@@ -54,6 +54,7 @@ def split_card(text: str, where: str) -> tuple[dict[str, Any], str]:
 
 
 def check_version(version: str) -> str:
+    """`version` itself when it is a semantic version X.Y.Z; ReleaseError otherwise."""
     if not VERSION_PATTERN.fullmatch(version):
         raise ReleaseError(None, f"version {version!r} is not a semantic version X.Y.Z (e.g. 1.0.0)")
     return version

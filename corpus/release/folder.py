@@ -15,6 +15,7 @@ CHECKSUMS_FILE = "SHA256SUMS"
 
 
 def sha256_file(path: Path) -> str:
+    """The SHA-256 of a file's bytes, hex, read in chunks."""
     with path.open("rb") as handle:
         return hashlib.file_digest(handle, "sha256").hexdigest()
 
@@ -65,6 +66,7 @@ def read_release(folder: Path) -> Tables:
 
 
 def release_version(folder: Path) -> str:
+    """The `version` of a release folder's README.md YAML header, checked (X.Y.Z)."""
     readme = folder / "README.md"
     return check_version(str(split_card(readme.read_text(encoding="utf-8"), str(readme))[0]["version"]))
 

@@ -149,6 +149,7 @@ Tables = dict[str, dict[str, list[Row]]]
 
 
 def split_of(article_id: str) -> str:
+    """The split of every sentence of an article: its id's sha256 bucket (0..99) against SPLIT_BUCKETS."""
     bucket = int.from_bytes(hashlib.sha256(article_id.encode("utf-8")).digest()[:8], "big") % 100
     return next(name for name, upper in SPLIT_BUCKETS if bucket < upper)
 
@@ -221,6 +222,7 @@ def _without_empty(tables: Tables) -> Tables:
 
 
 def span_row(span: ActorSpan) -> Row:
+    """An actor span as a row value: offsets, text, type and stance as ClassLabel indexes, actor id."""
     return {
         "start": span.start,
         "end": span.end,
@@ -232,6 +234,9 @@ def span_row(span: ActorSpan) -> Row:
 
 
 def sentence_row(segment: Segment, gold: Annotation, context: SegmentContext, raw: Sequence[Annotation]) -> Row:
+    """The `sentences` row of a gold-labelled segment: its gold labels, context, number of annotators and
+    the share of them who chose the gold stance (None with fewer than two).
+    """
     agreeing = sum(annotation.stance == gold.stance for annotation in raw)
     return {
         "id": segment.id,
@@ -249,6 +254,7 @@ def sentence_row(segment: Segment, gold: Annotation, context: SegmentContext, ra
 
 
 def actor_rows(sentence: Row) -> Iterator[Row]:
+    """The `actors` rows of a `sentences` row, one per actor span, numbered `<sentence id>:<n>`."""
     for number, span in enumerate(sentence["actors"]):
         yield {
             "mention_id": f"{sentence['id']}:{number}",
@@ -275,6 +281,7 @@ def actor_tag_row(segment: Segment, tokens: TokenSpans, spans: Sequence[ActorSpa
 
 
 def article_row(article: Article, segments: Sequence[Segment]) -> Row:
+    """The `articles` row of an article: catalogue metadata, full text and its segments' offsets."""
     return {
         "id": article.id,
         "title": article.title,
@@ -292,6 +299,7 @@ def article_row(article: Article, segments: Sequence[Segment]) -> Row:
 
 
 def raw_annotation_row(annotation: Annotation) -> Row:
+    """The `raw_annotations` row of one annotator's annotation of a segment, as annotated."""
     return {
         "segment_id": annotation.segment_id,
         "article_id": annotation.article_id,
