@@ -10,6 +10,7 @@ import dataclasses
 import hashlib
 import json
 import os
+import resource
 import shutil
 import subprocess
 import sys
@@ -18,68 +19,32 @@ from pathlib import Path
 
 import httpx
 import pytest
-from conftest import interrupt
+from helpers import (
+    ACTORS,
+    LABELING_DATA,
+    TALKS,
+    TARGET,
+    annotate,
+    interrupt,
+    on_sqlite_and_postgresql,
+    project_tasks,
+    run,
+    span_result,
+    stance_result,
+    users,
+)
 from label_studio_sdk.core.api_error import ApiError
 from stance_corpus.corpus.schema import ACTOR_TYPE_LABELS, STANCE_LABELS, ActorSpan, ActorType, Annotation, Stance
 from stance_corpus.corpus.store import read_annotations
 from stance_corpus.labeling.agreement import adjudicate
-from stance_corpus.labeling.pull import _download_snapshot
 from stance_corpus.labeling.push import ensure_project, label_config
 from stance_corpus.labeling.server import TOKEN_ENV, URL_ENV, connect, free_port
-
-from stance_corpus.cli import main
-
-DATA = Path(__file__).parent / "data" / "test_labeling"
-ACTORS = DATA / "actors.jsonl"
-TARGET = "the Geneva talks"
-# The heading and body segments of data/test_labeling/seeds/talks.txt in reading order, read off the file by hand.
-TALKS = [
-    ("body", "Russia said on Monday that the talks in Geneva would go on."),
-    ("body", "The UN envoy welcomed the ceasefire."),
-    ("body", "Rebel groups rejected it."),
-    ("heading", "Fighting near Aleppo"),
-    ("body", "Assad vowed to retake the city."),
-]
 
 labelstudio = pytest.mark.labelstudio
 
 
-def run(capsys: pytest.CaptureFixture, *args: str | Path) -> tuple[int, str, str]:
-    code = main([str(arg) for arg in args])
-    captured = capsys.readouterr()
-    return code, captured.out, captured.err
-
-
-def annotate(capsys, seeds: Path, project: str, *extra: str | Path) -> tuple[int, str, str]:
-    return run(
-        capsys,
-        "annotate",
-        seeds,
-        "--project",
-        project,
-        "--target",
-        TARGET,
-        "--actors",
-        ACTORS,
-        "--guidelines",
-        DATA / "card.md",
-        *extra,
-    )
-
-
-def project_tasks(server, title: str) -> list[dict]:
-    client = connect(server.url, server.token)
-    (project,) = [p for p in client.projects.list(title=title) if p.title == title]
-    tasks = client.tasks.list(project=project.id, page_size=100, include="id,data")
-    return [{"id": task.id, **task.data} for task in sorted(tasks, key=lambda task: task.id)]
-
-
-@pytest.fixture
-def seeds(tmp_path: Path) -> Path:
-    return shutil.copytree(DATA / "seeds", tmp_path / "seeds")
-
-
 @labelstudio
+@on_sqlite_and_postgresql
 def test_labeling_config_is_accepted_by_the_server_and_matches_the_scheme(label_studio, project_title):
     client = connect(label_studio.url, label_studio.token)
     project = ensure_project(client, project_title, "<p>guidelines</p>", annotators_per_task=2)
@@ -97,6 +62,7 @@ def test_labeling_config_is_accepted_by_the_server_and_matches_the_scheme(label_
 
 
 @labelstudio
+@on_sqlite_and_postgresql
 def test_push_three_times_then_new_article_then_edited_sentence(label_studio_env, project_title, seeds, capsys):
     outputs = [annotate(capsys, seeds, project_title) for _ in range(3)]
     assert [code for code, _, _ in outputs] == [0, 0, 0], outputs
@@ -136,9 +102,9 @@ def test_push_three_times_then_new_article_then_edited_sentence(label_studio_env
     assert actor_ids == [["russia"]]
 
     # A new article adds only its own tasks.
-    shutil.copy(DATA / "later" / "monitor.txt", seeds)
+    shutil.copy(LABELING_DATA / "later" / "monitor.txt", seeds)
     with (seeds / "articles.jsonl").open("a", encoding="utf-8") as catalogue:
-        catalogue.write((DATA / "later" / "articles.jsonl").read_text(encoding="utf-8"))
+        catalogue.write((LABELING_DATA / "later" / "articles.jsonl").read_text(encoding="utf-8"))
     code, out, _ = annotate(capsys, seeds, project_title)
     assert code == 0 and "2 created, 5 already present, 0 changed" in out
     assert len(project_tasks(label_studio_env, project_title)) == 7
@@ -153,61 +119,19 @@ def test_push_three_times_then_new_article_then_edited_sentence(label_studio_env
     assert len(after) == 7 and "Rebel groups rejected it." in [t["text"] for t in after]
 
 
-def _users(client, *names: str) -> list:
-    suffix = hashlib.sha256(str(datetime.now()).encode()).hexdigest()[:6]
-    return [client.users.create(email=f"{name}-{suffix}@example.com", username=f"{name}-{suffix}") for name in names]
-
-
-def _span_result(region: str, text: str, mention: str, actor_type: str, actor_id: str | None, stance: str) -> list:
-    start = text.index(mention)
-    value = {"start": start, "end": start + len(mention), "text": mention}
-    result = [
-        {
-            "id": region,
-            "from_name": "actor",
-            "to_name": "text",
-            "type": "labels",
-            "value": {**value, "labels": [actor_type]},
-        },
-        {
-            "id": region,
-            "from_name": "actor_stance",
-            "to_name": "text",
-            "type": "choices",
-            "value": {**value, "choices": [stance]},
-        },
-    ]
-    if actor_id:
-        result.append(
-            {
-                "id": region,
-                "from_name": "actor_id",
-                "to_name": "text",
-                "type": "textarea",
-                "value": {**value, "text": [actor_id]},
-            }
-        )
-    return result
-
-
-def _stance_result(stance: str) -> list:
-    return [
-        {"id": "sentence", "from_name": "stance", "to_name": "text", "type": "choices", "value": {"choices": [stance]}}
-    ]
-
-
 def _timestamp(value: str | None) -> datetime | None:
     return datetime.fromisoformat(value) if value else None
 
 
 @labelstudio
+@on_sqlite_and_postgresql
 def test_pull_returns_every_annotation_of_two_users_field_by_field(
     label_studio_env, project_title, seeds, tmp_path, capsys
 ):
     assert annotate(capsys, seeds, project_title)[0] == 0
     client = connect(label_studio_env.url, label_studio_env.token)
     tasks = {t["text"]: t for t in project_tasks(label_studio_env, project_title)}
-    first, second = _users(client, "first", "second")
+    first, second = users(client, "first", "second")
     russia, envoy, rebels, assad = (tasks[text] for text in (TALKS[0][1], TALKS[1][1], TALKS[2][1], TALKS[4][1]))
 
     created = [
@@ -222,10 +146,10 @@ def test_pull_returns_every_annotation_of_two_users_field_by_field(
     ]
     expected = []
     for user, task, stance, spans in created:
-        result = _stance_result(stance) + [
+        result = stance_result(stance) + [
             part
             for region, mention, kind, actor_id, span_stance in spans
-            for part in _span_result(region, task["text"], mention, kind, actor_id, span_stance)
+            for part in span_result(region, task["text"], mention, kind, actor_id, span_stance)
         ]
         made = client.annotations.create(id=task["id"], result=result, completed_by=user.id)
         expected.append(
@@ -256,7 +180,7 @@ def test_pull_returns_every_annotation_of_two_users_field_by_field(
     httpx.post(
         f"{label_studio_env.url}/api/tasks/{assad['id']}/drafts",
         headers={"Authorization": f"Token {label_studio_env.token}"},
-        json={"result": _stance_result("AGAINST"), "lead_time": 1.0},
+        json={"result": stance_result("AGAINST"), "lead_time": 1.0},
     ).raise_for_status()
 
     store = tmp_path / "store"
@@ -280,12 +204,13 @@ def test_pull_returns_every_annotation_of_two_users_field_by_field(
 
 
 @labelstudio
+@on_sqlite_and_postgresql
 @pytest.mark.parametrize(
     ("result", "problem"),
     [
         # "Russia" at 0..6 of "The UN envoy welcomed the ceasefire." is "The UN"
         (
-            _stance_result("FAVOR")
+            stance_result("FAVOR")
             + [
                 {
                     "id": "x",
@@ -314,8 +239,8 @@ def test_pull_rejects_an_invalid_annotation_and_writes_nothing(
     assert annotate(capsys, seeds, project_title)[0] == 0
     client = connect(label_studio_env.url, label_studio_env.token)
     tasks = {t["text"]: t for t in project_tasks(label_studio_env, project_title)}
-    (user,) = _users(client, "careless")
-    client.annotations.create(id=tasks[TALKS[0][1]]["id"], result=_stance_result("NONE"), completed_by=user.id)
+    (user,) = users(client, "careless")
+    client.annotations.create(id=tasks[TALKS[0][1]]["id"], result=stance_result("NONE"), completed_by=user.id)
     store = tmp_path / "store"
     assert run(capsys, "pull", "--project", project_title, "--store", store)[0] == 0
     before = (store / "annotations.jsonl").read_bytes()
@@ -330,11 +255,6 @@ def test_pull_rejects_an_invalid_annotation_and_writes_nothing(
     assert (store / "annotations.jsonl").read_bytes() == before
 
 
-class _FullDisk:
-    def write(self, data: bytes) -> int:
-        raise OSError(28, "No space left on device")
-
-
 @labelstudio
 def test_a_pull_leaves_no_export_snapshot_on_the_server_even_when_it_fails(
     label_studio_env, project_title, seeds, tmp_path, capsys
@@ -344,8 +264,17 @@ def test_a_pull_leaves_no_export_snapshot_on_the_server_even_when_it_fails(
     (project,) = [p for p in client.projects.list(title=project_title) if p.title == project_title]
     assert run(capsys, "pull", "--project", project_title, "--store", tmp_path / "store")[0] == 0
     assert list(client.projects.exports.list(id=project.id)) == []
-    with pytest.raises(OSError, match="No space left"):
-        _download_snapshot(client, project.id, _FullDisk())
+    # A pull whose disk fills up while it downloads the snapshot: files of the process may not grow past 1 KB
+    # (Python ignores SIGXFSZ, so the write fails with EFBIG), and the snapshot of 5 tasks is larger.
+    pull = subprocess.run(
+        [sys.executable, "-m", "stance_corpus.cli", "pull", "--project", project_title, "--store", tmp_path / "full"],
+        check=False,
+        capture_output=True,
+        text=True,
+        preexec_fn=lambda: resource.setrlimit(resource.RLIMIT_FSIZE, (1024, resource.RLIM_INFINITY)),
+    )
+    assert pull.returncode == 1 and "File too large" in pull.stderr.splitlines()[-1]
+    assert not (tmp_path / "full").exists()
     assert list(client.projects.exports.list(id=project.id)) == []
 
 
@@ -428,7 +357,10 @@ def test_embedded_server_serves_annotate_and_is_reused_by_pull(tmp_path, seeds):
     command = [sys.executable, "-m", "stance_corpus.cli"]
     common = ["--project", "embedded", "--data-dir", str(data_dir)]
     annotate = subprocess.Popen(
-        [*command, "annotate", str(seeds), "--actors", str(ACTORS), "--guidelines", str(DATA / "card.md"), *common],
+        [
+            *command, "annotate", str(seeds), "--actors", str(ACTORS), "--guidelines", str(LABELING_DATA / "card.md"),
+            *common,
+        ],
         stdout=subprocess.PIPE,
         stderr=(tmp_path / "annotate.err").open("w"),
         text=True,

@@ -13,9 +13,9 @@ from pathlib import Path
 
 import httpx
 import pytest
+from helpers import LABELING_DATA, TARGET, run
+from helpers import annotate as annotate_with_target
 from stance_corpus.labeling.server import TOKEN_ENV, URL_ENV, connect, free_port
-from test_labeling import DATA, TARGET, run
-from test_labeling import annotate as annotate_with_target
 
 VERSION = "tfidf-logreg@9.9.9"
 # (sentence, label, scores) chosen by hand; the top scores 0.40 < 0.50 < 0.60 < 0.70 < 0.90 are the serving order.
@@ -43,6 +43,7 @@ labelstudio = pytest.mark.labelstudio
 
 
 def annotate(capsys, seeds: Path, project: str, *extra: str | Path) -> tuple[int, str, str]:
+    """`helpers.annotate` with one annotator per task."""
     return annotate_with_target(capsys, seeds, project, "--annotators-per-task", "1", *extra)
 
 
@@ -67,11 +68,6 @@ def write_predictions(path: Path, ids: dict[str, str], rows: list[tuple[str, str
         )
     path.write_text("".join(json.dumps(line) + "\n" for line in lines), encoding="utf-8")
     return path
-
-
-@pytest.fixture
-def seeds(tmp_path: Path) -> Path:
-    return shutil.copytree(DATA / "seeds", tmp_path / "seeds")
 
 
 def next_task(server, project_id: int) -> dict:
@@ -164,9 +160,9 @@ def test_a_prediction_for_a_segment_without_task_pushes_nothing(
     assert annotate(capsys, seeds, project_title)[0] == 0
     ids = segment_ids(capsys, seeds)
     # A new article in the seeds: its tasks would be created by this push, had the file been right.
-    shutil.copy(DATA / "later" / "monitor.txt", seeds)
+    shutil.copy(LABELING_DATA / "later" / "monitor.txt", seeds)
     with (seeds / "articles.jsonl").open("a", encoding="utf-8") as catalogue:
-        catalogue.write((DATA / "later" / "articles.jsonl").read_text(encoding="utf-8"))
+        catalogue.write((LABELING_DATA / "later" / "articles.jsonl").read_text(encoding="utf-8"))
     bad = write_predictions(
         tmp_path / "bad.jsonl",
         ids,
