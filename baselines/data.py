@@ -42,7 +42,7 @@ class StanceData:
 
     @property
     def split_sizes(self) -> dict[str, int]:
-        return {split: int(count) for split, count in self.frame[SPLIT].value_counts(sort=False).items()}
+        return {str(split): int(count) for split, count in self.frame[SPLIT].value_counts(sort=False).items()}
 
 
 def default_dataset(root: Path = Path()) -> Path:

@@ -161,6 +161,7 @@ def run_release_diff(args: argparse.Namespace) -> None:
 
 
 def run_release_restore(args: argparse.Namespace) -> None:
+    """`stance-corpus release restore RELEASE TEXT...`: a copy of a release with withheld texts put back."""
     from stance_corpus.corpus.release.folder import resolve_release
     from stance_corpus.corpus.release.withhold import restore_release
 
@@ -171,6 +172,7 @@ def run_release_restore(args: argparse.Namespace) -> None:
 
 
 def run_release_lock(args: argparse.Namespace) -> None:
+    """`stance-corpus release lock VERSION`: pin a built version in released.json."""
     import datasets
     from stance_corpus.corpus.release.lock import lock_release
 

@@ -5,13 +5,16 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
 
-from stance_corpus.corpus.schema import ANNOTATED_KINDS, Article, Segment, SegmentContext, SegmentKind
+from stance_corpus.corpus.schema import ANNOTATED_KINDS, Segment, SegmentContext, SegmentKind
 
 
-def annotated_in_context(article: Article, segments: Sequence[Segment]) -> Iterator[tuple[Segment, SegmentContext]]:
-    """Each annotated (heading or body) segment of the article, in order, with its context: the headline segment's
-    text (else the catalogue title, else "") and the previous and next annotated segments' texts ("" at the ends)."""
-    headline = next((s.text for s in segments if s.kind is SegmentKind.HEADLINE), article.title or "")
+def annotated_in_context(
+    segments: Sequence[Segment], title: str | None
+) -> Iterator[tuple[Segment, SegmentContext]]:
+    """Each annotated (heading or body) segment of an article (`segments`, all of them, in order) with its context:
+    the headline segment's text (else the article's catalogue `title`, else "") and the previous and next annotated
+    segments' texts ("" at the ends)."""
+    headline = next((s.text for s in segments if s.kind is SegmentKind.HEADLINE), title or "")
     annotated = [segment for segment in segments if segment.kind in ANNOTATED_KINDS]
     for position, segment in enumerate(annotated):
         yield segment, SegmentContext(

@@ -153,6 +153,7 @@ class ImportReport:
 
     @property
     def duplicate_count(self) -> int:
+        """How many records were left out as duplicates of a kept one."""
         return sum(len(group.dropped) for group in self.duplicates)
 
 

@@ -17,7 +17,7 @@ from stance_corpus.corpus.segment import segment_article
 def build_tasks(articles: Iterable[Article], target: str) -> Iterator[dict]:
     """The data of one task per heading and body segment, in reading order (article order, then segment index)."""
     for article in articles:
-        for segment, context in annotated_in_context(article, list(segment_article(article))):
+        for segment, context in annotated_in_context(list(segment_article(article)), article.title):
             yield {
                 "text": segment.text,
                 "segment_id": segment.id,

@@ -1,5 +1,6 @@
-"""What several test modules share: running the command, the Label Studio fixture project of
-tests/data/test_labeling, annotating through the server's API as other users would, stopping `annotate`.
+"""What several test modules share: running the command, an annotation store for a release project, the Label
+Studio fixture project of tests/data/test_labeling, annotating through the server's API as other users would,
+stopping `annotate`.
 
 Fixtures live in conftest.py; these are plain functions and constants, imported by name (`from helpers import run`).
 """
@@ -12,12 +13,24 @@ import json
 import os
 import signal
 import subprocess
+from collections.abc import Mapping, Sequence
 from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 import pytest
 from label_studio_sdk import LabelStudio
+from stance_corpus.corpus import load_articles, segment_article
+from stance_corpus.corpus.schema import (
+    ANNOTATED_KINDS,
+    GOLD_ANNOTATOR,
+    ActorSpan,
+    ActorType,
+    Annotation,
+    Segment,
+    Stance,
+)
+from stance_corpus.corpus.store import write_annotations
 from stance_corpus.labeling.server import RUNNING_FILE, LocalServer, connect
 
 from stance_corpus.cli import main
@@ -55,6 +68,34 @@ def annotate(capsys: pytest.CaptureFixture[str], seeds: Path, project: str, *ext
         capsys, "annotate", seeds, "--project", project, "--target", TARGET, "--actors", ACTORS,
         "--guidelines", LABELING_DATA / "card.md", *extra,
     )
+
+
+Labels = Mapping[str, tuple[Stance, Sequence[tuple[str, ActorType, Stance]]]]
+"""sentence text -> (its stance, its actor spans as (words, type, stance))."""
+
+
+def annotated_segments(seeds: Path) -> list[Segment]:
+    """The heading and body segments of every article of a seed folder, in order."""
+    return [s for a in load_articles(seeds) for s in segment_article(a) if s.kind in ANNOTATED_KINDS]
+
+
+def write_store(root: Path, labels: Labels, target: str) -> None:
+    """The annotation store of the project folder `root`: gold and "alice" give each annotated sentence its `labels`
+    (NONE without spans for a sentence not in them); "bob" gives every sentence NONE."""
+    gold, raw = [], []
+    for segment in annotated_segments(root / "seeds"):
+        stance, actors = labels.get(segment.text, (Stance.NONE, []))
+        spans = tuple(
+            ActorSpan(start, start + len(name), name, kind, None, actor_stance)
+            for name, kind, actor_stance in actors
+            for start in [segment.text.index(name)]
+        )
+        record = {"segment_id": segment.id, "article_id": segment.article_id, "text": segment.text, "target": target}
+        gold.append(Annotation(**record, annotator=GOLD_ANNOTATOR, stance=stance, actors=spans))
+        raw.append(Annotation(**record, annotator="alice", stance=stance, actors=spans))
+        raw.append(Annotation(**record, annotator="bob", stance=Stance.NONE))
+    write_annotations(root / "annotations" / "gold.jsonl", gold)
+    write_annotations(root / "annotations" / "annotations.jsonl", raw)
 
 
 def project_tasks(server: LocalServer, title: str) -> list[dict[str, Any]]:

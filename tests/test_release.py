@@ -15,20 +15,15 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("HF_DATASETS_OFFLINE", "1")
 
 import datasets
-from stance_corpus.corpus import load_articles, segment_article
+from helpers import annotated_segments, write_store
 from stance_corpus.corpus.errors import InputError, ReleaseError, StoreError
 from stance_corpus.corpus.release.build import build_release
 from stance_corpus.corpus.release.folder import checksum_problem
 from stance_corpus.corpus.release.rows import FEATURES, split_of
 from stance_corpus.corpus.schema import (
-    ANNOTATED_KINDS,
-    GOLD_ANNOTATOR,
-    ActorSpan,
     ActorType,
-    Annotation,
     Stance,
 )
-from stance_corpus.corpus.store import write_annotations
 
 from stance_corpus.cli import main
 
@@ -62,25 +57,8 @@ def make_project(root: Path, extra_articles: tuple[str, ...] = ()) -> Path:
         shutil.copy(extra / f"{article_id}.txt", seeds)
     shutil.copy(REPO / "DATASET_CARD.md", root)
     shutil.copy(DATA / "CHANGELOG.md", root)
-    gold, raw = [], []
-    for segment in annotated_segments(seeds):
-        stance, actors = KNOWN_LABELS.get(segment.text, (Stance.NONE, []))
-        spans = tuple(
-            ActorSpan(start, start + len(name), name, kind, None, actor_stance)
-            for name, kind, actor_stance in actors
-            for start in [segment.text.index(name)]
-        )
-        record = {"segment_id": segment.id, "article_id": segment.article_id, "text": segment.text, "target": TARGET}
-        gold.append(Annotation(**record, annotator=GOLD_ANNOTATOR, stance=stance, actors=spans))
-        raw.append(Annotation(**record, annotator="alice", stance=stance, actors=spans))
-        raw.append(Annotation(**record, annotator="bob", stance=Stance.NONE))
-    write_annotations(root / "annotations" / "gold.jsonl", gold)
-    write_annotations(root / "annotations" / "annotations.jsonl", raw)
+    write_store(root, KNOWN_LABELS, TARGET)
     return root
-
-
-def annotated_segments(seeds: Path):
-    return [s for a in load_articles(seeds) for s in segment_article(a) if s.kind in ANNOTATED_KINDS]
 
 
 def load(folder: Path, config: str, cache: Path) -> datasets.DatasetDict:

@@ -15,6 +15,7 @@ import tempfile
 from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 import pyarrow as pa
 from datasets import Dataset, Features
@@ -115,7 +116,7 @@ def build_release(
             )
 
 
-def _read_card(root: Path) -> tuple[dict, str]:
+def _read_card(root: Path) -> tuple[dict[str, Any], str]:
     card_path, changelog_path = root / CARD_FILE, root / CHANGELOG_FILE
     for path in (card_path, changelog_path):
         if not path.is_file():
@@ -251,7 +252,7 @@ def _input_checksums(root: Path, paths: list[Path]) -> dict[str, str]:
 
 def _write_publishable_files(
     building: Path,
-    header: dict,
+    header: dict[str, Any],
     body: str,
     version: str,
     changelog: str,
@@ -260,7 +261,7 @@ def _write_publishable_files(
     publishing: Publishing,
     files: Mapping[str, Mapping[str, tuple[str, int]]],
     features: Mapping[str, Features],
-) -> tuple[dict, str]:
+) -> tuple[dict[str, Any], str]:
     """LICENSE.md, ATTRIBUTION.md and croissant.json of a schema 2 release; returns the card header with the
     licence keys of its data and the card body with its generated sections."""
     included = {article_id for article_id in articles if article_id not in withheld}

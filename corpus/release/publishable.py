@@ -21,6 +21,7 @@ import hashlib
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Any
 
 from datasets import Features, List, Value
 from stance_corpus.corpus.errors import ReleaseError
@@ -55,7 +56,7 @@ class Publishing:
     labels_license: str
 
 
-def publishing_settings(header: Mapping, where: str) -> Publishing:
+def publishing_settings(header: Mapping[str, Any], where: str) -> Publishing:
     """The card header's `stance_corpus` block, checked: a publishable release needs authors, a contact and a known
     licence for its labels."""
     block = header.get(CARD_KEY)
@@ -142,10 +143,10 @@ def publishable_tables(tables: Tables, articles: Mapping[str, Article], withheld
     return result
 
 
-def _article_of(config: str, row: dict, sentence_article: Mapping[str, str]) -> str:
+def _article_of(config: str, row: dict[str, Any], sentence_article: Mapping[str, str]) -> str:
     if config == "articles":
-        return row["id"]
-    return sentence_article[row["id"]] if config == "actor_tags" else row["article_id"]
+        return str(row["id"])
+    return sentence_article[row["id"]] if config == "actor_tags" else str(row["article_id"])
 
 
 def token_offsets(text: str, tokens: list[str], where: str) -> list[dict[str, int]]:
@@ -160,7 +161,7 @@ def token_offsets(text: str, tokens: list[str], where: str) -> list[dict[str, in
     return offsets
 
 
-def without_text(config: str, row: dict) -> dict:
+def without_text(config: str, row: dict[str, Any]) -> dict[str, Any]:
     """The row with every column that holds the article's words set to null (ids, offsets and labels stay)."""
     row = dict(row)
     if config in ("sentences", "raw_annotations"):
@@ -235,9 +236,9 @@ def publishing_sections(
     ]
     if withheld:
         lines += [
-            ("The licence of these articles does not let anyone republish them, so their words are not in this release: "
-            "every text column of their rows (`text`, `context`, span `text`, `sentence`, `tokens`) is null, while ids, "
-            "offsets, labels and `articles.text_sha256` (the sha256 of the article's UTF-8 text) stay."),
+            ("The licence of these articles does not let anyone republish them, so their words are not in this "
+            "release: every text column of their rows (`text`, `context`, span `text`, `sentence`, `tokens`) is null, "
+            "while ids, offsets, labels and `articles.text_sha256` (the sha256 of the article's UTF-8 text) stay."),
             "",
             "| article | title | sha256 of the text |",
             "|---|---|---|",
@@ -252,7 +253,10 @@ def publishing_sections(
             "",
             "```sh",
             "pip install stance-corpus",
-            f"stance-corpus release restore PATH/TO/RELEASE-{version} my-copy-of-the-article.txt --out restored-{version}",
+            (
+                f"stance-corpus release restore PATH/TO/RELEASE-{version} my-copy-of-the-article.txt "
+                f"--out restored-{version}"
+            ),
             "```",
             "",
             "```python",

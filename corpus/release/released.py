@@ -20,11 +20,12 @@ from pathlib import Path
 
 from stance_corpus.corpus.errors import ReleaseError
 from stance_corpus.corpus.files import write_text_atomic
+from stance_corpus.corpus.release import CARD_FILE, CHANGELOG_FILE
 from stance_corpus.corpus.release.rows import Tables
 
 RELEASED_FILE = "released.json"
 # What a build reads from the project folder (build.py); a released version's are read from its commit.
-DEFAULT_INPUTS = ("seeds", "annotations", "DATASET_CARD.md", "CHANGELOG.md")
+DEFAULT_INPUTS = ("seeds", "annotations", CARD_FILE, CHANGELOG_FILE)
 # The configs whose row ids a released version's splits record, and the column of each.
 SPLIT_IDS = {"articles": "id", "sentences": "id"}
 
@@ -132,7 +133,9 @@ def split_moves(tables: Tables, released: Iterable[ReleasedVersion]) -> str | No
             for split, ids in per_split.items():
                 for row_id in ids:
                     if row_id in now and now[row_id] != split:
-                        return f"{config} row {row_id} is in {now[row_id]} here but in {split} in release {entry.version}"
+                        return (
+                            f"{config} row {row_id} is in {now[row_id]} here but in {split} in release {entry.version}"
+                        )
     return None
 
 

@@ -200,7 +200,7 @@ def build_tables(
         segments = [segment for segment, _ in tokenized]
         tokens = {segment.id: spans for segment, spans in tokenized}
         rows["articles"].append(article_row(article, segments))
-        for segment, context in annotated_in_context(article, segments):
+        for segment, context in annotated_in_context(segments, article.title):
             gold_label = gold_by_segment.get(segment.id)
             if gold_label is None:
                 continue
@@ -233,6 +233,11 @@ def span_row(span: ActorSpan) -> Row:
     }
 
 
+def context_row(context: SegmentContext) -> Row:
+    """The `context` struct of a `sentences` row: headline, previous, next."""
+    return {"headline": context.headline, "previous": context.previous, "next": context.next}
+
+
 def sentence_row(segment: Segment, gold: Annotation, context: SegmentContext, raw: Sequence[Annotation]) -> Row:
     """The `sentences` row of a gold-labelled segment: its gold labels, context, number of annotators and
     the share of them who chose the gold stance (None with fewer than two).
@@ -247,7 +252,7 @@ def sentence_row(segment: Segment, gold: Annotation, context: SegmentContext, ra
         "target": gold.target,
         "stance": _STANCE_ID[gold.stance],
         "actors": [span_row(span) for span in gold.actors],
-        "context": {"headline": context.headline, "previous": context.previous, "next": context.next},
+        "context": context_row(context),
         "annotators": len(raw),
         "agreement": agreeing / len(raw) if len(raw) >= 2 else None,
     }
