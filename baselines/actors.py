@@ -1,6 +1,7 @@
 """Actor baselines on the `actors` / `actor_tags` configs: the registry gazetteer and a learned token classifier.
 
-Both are scored on character spans against the gold mentions of the `actors` config (metrics.span_metrics).
+Both are scored on character spans against the gold mentions of the `actors` config (metrics.span_metrics, the
+rules of corpus.spans).
 The token classifier is DictVectorizer + LogisticRegression over the features of a token and its neighbours
 (+-2 tokens), predicting the BIO tags of `actor_tags`; it is evaluated with the same protocol as the stance models
 (held-out test when train has >= MIN_TRAIN_ROWS sentences, else cross-validation over all gold sentences).
@@ -16,12 +17,13 @@ from sklearn.feature_extraction import DictVectorizer
 from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import GroupKFold, KFold
 from sklearn.pipeline import Pipeline
-from stance_corpus.baselines.metrics import Span, span_metrics
+from stance_corpus.baselines.metrics import span_metrics
 from stance_corpus.baselines.protocol import MAX_FOLDS, MIN_TRAIN_ROWS
 from stance_corpus.corpus.actors import MentionContext, find_actor_mentions, load_actor_registry
 from stance_corpus.corpus.errors import InputError
 from stance_corpus.corpus.project import Project
 from stance_corpus.corpus.schema import ActorTypeDef, Scheme
+from stance_corpus.corpus.spans import Span
 
 ACTOR_CONFIGS = ("sentences", "actors", "actor_tags")
 WINDOW = 2
@@ -82,9 +84,14 @@ def _contexts(dataset: str, scheme: Scheme) -> dict[str, MentionContext]:
     return contexts
 
 
-def _load(dataset: str):
+def _load(
+    dataset: str,
+) -> tuple[dict[str, tuple[str, str]], dict[str, set[Span]], dict[str, tuple[list[str], list[str]]], dict[str, str]]:
     """sentence id -> (text, article id); sentence id -> gold spans; sentence id -> (tokens, tags); id -> split."""
-    sentences, gold, tagged, splits = {}, {}, {}, {}
+    sentences: dict[str, tuple[str, str]] = {}
+    gold: dict[str, set[Span]] = {}
+    tagged: dict[str, tuple[list[str], list[str]]] = {}
+    splits: dict[str, str] = {}
     for split, rows in datasets.load_dataset(dataset, "sentences").items():
         for row in rows:
             sentences[row["id"]] = (row["text"], row["article_id"])

@@ -76,7 +76,6 @@ def run_baseline_command(args: argparse.Namespace) -> None:
 
 
 def run_predict_command(args: argparse.Namespace) -> None:
-    import jsonlines
     from stance_corpus.baselines.predict import load_model, predict_sentences, read_sentences, write_predictions
     from stance_corpus.corpus.errors import InputError
     from stance_corpus.corpus.jsonl import read_jsonl, write_jsonl
@@ -88,9 +87,7 @@ def run_predict_command(args: argparse.Namespace) -> None:
         args.target = scheme.target(args.target).name if args.target in scheme.target_ids else args.target
     where = str(args.input or "<stdin>")
     try:
-        records = list(read_jsonl(args.input) if args.input else enumerate(jsonlines.Reader(sys.stdin), start=1))
-    except jsonlines.InvalidLineError as error:
-        raise InputError(f"{where}:{error.lineno}", "not valid JSON") from None
+        records = list(read_jsonl(args.input or sys.stdin.buffer, where))
     except FileNotFoundError:
         raise InputError(where, "no such file") from None
     except OSError as error:  # a folder, no permission: one line, like every input error

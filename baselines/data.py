@@ -42,7 +42,7 @@ class StanceData:
 
     @property
     def split_sizes(self) -> dict[str, int]:
-        return {split: int(count) for split, count in self.frame[SPLIT].value_counts(sort=False).items()}
+        return {str(split): int(count) for split, count in self.frame[SPLIT].value_counts(sort=False).items()}
 
 
 def default_dataset(project: Project | None) -> Path:
@@ -115,7 +115,7 @@ def load_stance_data(dataset: str, config: str | None, columns: Columns) -> Stan
 
 
 def _check_columns(dataset: str, config: str | None, features: datasets.Features, columns: Columns) -> None:
-    wanted = {"--text-column": columns.text, "--label-column": columns.label}
+    wanted: dict[str, str | None] = {"--text-column": columns.text, "--label-column": columns.label}
     if columns.target_required:
         wanted["--target-column"] = columns.target
     for option, column in wanted.items():

@@ -8,10 +8,12 @@ one by one gives intervals that are too narrow), else over rows.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
+from dataclasses import asdict
 
 import numpy as np
 from sklearn.metrics import accuracy_score, confusion_matrix, f1_score, precision_recall_fscore_support
+from stance_corpus.corpus.spans import Span, span_scores
 
 FAVOR, AGAINST = "FAVOR", "AGAINST"
 BOOTSTRAP_RESAMPLES = 1000
@@ -32,27 +34,27 @@ def stance_metrics(
 
     Macro-F1 averages over the classes that occur in `gold`: a class the evaluation rows never contain has no F1.
     """
-    gold, predicted = np.asarray(gold), np.asarray(predicted)
-    classes = [label for label in labels if label in set(gold)]
+    gold_array, predicted_array = np.asarray(gold), np.asarray(predicted)
+    classes = [label for label in labels if label in set(gold_array)]
     precision, recall, f1, support = precision_recall_fscore_support(
-        gold, predicted, labels=list(labels), zero_division=0
+        gold_array, predicted_array, labels=list(labels), zero_division=0
     )
     point = {
-        "macro_f1": float(f1_score(gold, predicted, labels=classes, average="macro", zero_division=0)),
-        "accuracy": float(accuracy_score(gold, predicted)),
+        "macro_f1": float(f1_score(gold_array, predicted_array, labels=classes, average="macro", zero_division=0)),
+        "accuracy": float(accuracy_score(gold_array, predicted_array)),
     }
     has_f_avg = FAVOR in labels and AGAINST in labels
     if has_f_avg:
         point["f_avg"] = float(np.mean([f1[list(labels).index(FAVOR)], f1[list(labels).index(AGAINST)]]))
-    intervals = _bootstrap(gold, predicted, np.asarray(groups), list(labels), classes, has_f_avg, seed)
+    intervals = _bootstrap(gold_array, predicted_array, np.asarray(groups), list(labels), classes, has_f_avg, seed)
     return {
         **{name: {"value": value, "ci95": intervals[name]} for name, value in point.items()},
         "per_class": {
             label: {"precision": float(p), "recall": float(r), "f1": float(f), "support": int(s)}
             for label, p, r, f, s in zip(labels, precision, recall, f1, support)
         },
-        "confusion_matrix": confusion_matrix(gold, predicted, labels=list(labels)).tolist(),
-        "rows": len(gold),
+        "confusion_matrix": confusion_matrix(gold_array, predicted_array, labels=list(labels)).tolist(),
+        "rows": len(gold_array),
     }
 
 
@@ -90,34 +92,12 @@ def _bootstrap(
     }
 
 
-Span = tuple[int, int, str]  # (start, end, type): character offsets into the sentence
-
-
-def span_metrics(gold: Sequence[set[Span]], predicted: Sequence[set[Span]]) -> dict:
-    """Span P/R/F1 over sentences, exact (same offsets and type) and partial (overlapping, same type).
-
-    Partial precision counts predicted spans that overlap a gold span of their type; partial recall counts gold
-    spans overlapped by a predicted span of their type.
-    """
-    gold_count = sum(len(spans) for spans in gold)
-    predicted_count = sum(len(spans) for spans in predicted)
-    exact = sum(len(g & p) for g, p in zip(gold, predicted))
-    predicted_hits = sum(sum(any(_overlap(s, o) for o in g) for s in p) for g, p in zip(gold, predicted))
-    gold_hits = sum(sum(any(_overlap(s, o) for o in p) for s in g) for g, p in zip(gold, predicted))
+def span_metrics(gold: Sequence[Collection[Span]], predicted: Sequence[Collection[Span]]) -> dict:
+    """Span P/R/F1 over sentences (each sentence's gold and predicted (start, end, type) spans): exact and overlap
+    one-to-one matches, None where undefined (`corpus.spans`)."""
+    scores = span_scores((list(gold_spans), list(found)) for gold_spans, found in zip(gold, predicted))
     return {
-        "exact": _prf(exact, predicted_count, exact, gold_count),
-        "partial": _prf(predicted_hits, predicted_count, gold_hits, gold_count),
-        "gold_spans": gold_count,
-        "predicted_spans": predicted_count,
+        **{name: asdict(figures) for name, figures in scores.items()},
+        "gold_spans": sum(len(spans) for spans in gold),
+        "predicted_spans": sum(len(spans) for spans in predicted),
     }
-
-
-def _overlap(span: Span, other: Span) -> bool:
-    return span[2] == other[2] and span[0] < other[1] and other[0] < span[1]
-
-
-def _prf(precise: int, predicted: int, recalled: int, gold: int) -> dict:
-    precision = precise / predicted if predicted else 0.0
-    recall = recalled / gold if gold else 0.0
-    f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
-    return {"precision": precision, "recall": recall, "f1": f1}

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -35,7 +36,7 @@ C_SELECTION_ROWS = 20_000
 
 def stance_features(with_target: bool) -> ColumnTransformer:
     """Word 1-3-gram and char 2-5-gram TF-IDF of the text; the target one-hot encoded when there is one."""
-    transformers = [
+    transformers: list[tuple[str, Any, str | list[str]]] = [
         ("word", TfidfVectorizer(ngram_range=(1, 3), sublinear_tf=True, min_df=1, dtype=np.float32), TEXT),
         ("char", TfidfVectorizer(analyzer="char_wb", ngram_range=(2, 5), sublinear_tf=True, dtype=np.float32), TEXT),
     ]

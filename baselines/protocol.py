@@ -25,10 +25,12 @@ class Protocol:
     description: str
     folds: list[tuple[np.ndarray, np.ndarray]]  # (fit rows, evaluated rows) as positions in the frame
     training_rows: np.ndarray  # what the saved models are fitted on
-    splitter: object  # the cross-validation used for the learning curve
+    splitter: GroupKFold | StratifiedKFold  # the cross-validation used for the learning curve
 
 
-def cross_validation(labels: np.ndarray, groups: np.ndarray, seed: int) -> tuple[object, str]:
+def cross_validation(
+    labels: np.ndarray, groups: np.ndarray, seed: int
+) -> tuple[GroupKFold | StratifiedKFold, str]:
     articles = len(set(groups))
     if articles >= 2:
         folds = min(MAX_FOLDS, articles)
@@ -41,7 +43,7 @@ def cross_validation(labels: np.ndarray, groups: np.ndarray, seed: int) -> tuple
     )
 
 
-def groups_for(splitter: object, groups: np.ndarray) -> np.ndarray | None:
+def groups_for(splitter: GroupKFold | StratifiedKFold, groups: np.ndarray) -> np.ndarray | None:
     return groups if isinstance(splitter, GroupKFold) else None
 
 

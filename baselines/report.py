@@ -94,6 +94,11 @@ def _value(metric: dict | None) -> str:
     return f"{metric['value']:.3f} [{low:.3f}, {high:.3f}]"
 
 
+def _share(value: float | None) -> str:
+    """A precision, recall or F1, "–" where undefined (corpus.spans)."""
+    return "–" if value is None else f"{value:.3f}"
+
+
 def render_markdown(report: dict) -> str:
     dataset, protocol = report["dataset"], report["protocol"]
     labels = dataset["labels"]
@@ -137,7 +142,7 @@ def render_markdown(report: dict) -> str:
         lines += [
             f"## Actor spans ({actors['sentences']} gold sentences, {actors['gold_spans']} gold spans)",
             "",
-            "| Tagger | Exact P | Exact R | Exact F1 | Partial P | Partial R | Partial F1 |",
+            "| Tagger | Exact P | Exact R | Exact F1 | Overlap P | Overlap R | Overlap F1 |",
             "|---|---|---|---|---|---|---|",
         ]
         for name in ("gazetteer", "token_classifier"):
@@ -146,8 +151,8 @@ def render_markdown(report: dict) -> str:
                 lines.append(f"| {name} | skipped: {result['skipped']} ||||||")
                 continue
             cells = [
-                f"{result[kind][measure]:.3f}"
-                for kind in ("exact", "partial")
+                _share(result[kind][measure])
+                for kind in ("exact", "overlap")
                 for measure in ("precision", "recall", "f1")
             ]
             lines.append(f"| {name} | " + " | ".join(cells) + " |")

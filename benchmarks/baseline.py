@@ -142,7 +142,8 @@ def main() -> None:
         process.join()
         results.append(result)
         print(
-            f"{result['model']}: train+eval {result['seconds']:.1f} s wall, {result['cpu_seconds']:.1f} s CPU, peak memory {result['peak_mib']:.0f} MiB "
+            f"{result['model']}: train+eval {result['seconds']:.1f} s wall, {result['cpu_seconds']:.1f} s CPU, "
+            f"peak memory {result['peak_mib']:.0f} MiB "
             f"(process, data included), macro-F1 {result['macro_f1']:.3f}"
         )
     ours, plain = results

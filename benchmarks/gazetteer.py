@@ -11,10 +11,10 @@ Two gold sets:
   (`--gum-gold`, default benchmarks/data/gum_news_registry_mentions.json); the matcher runs on their heading and
   body segments, each article annotated for the project's default targets.
 
-Two criteria: `exact` (same offsets and same actor id) and `overlap` (at least one shared character and the same
-actor id; each predicted span counts once for precision, each gold span once for recall). Stances are not
-compared: the gazetteer proposes spans only. The spans without an exact counterpart are listed (where the aliases
-fall short).
+Spans are compared with the span rules of `corpus.spans`, identified by actor id: `exact` (same offsets and same
+actor id) and `overlap` (at least one shared character and the same actor id), each span matched at most once.
+Stances are not compared: the gazetteer proposes spans only. The spans without an exact counterpart are listed
+(where the aliases fall short).
 """
 
 from __future__ import annotations
@@ -32,43 +32,33 @@ from stance_corpus.corpus.errors import StanceCorpusError
 from stance_corpus.corpus.project import Project, load_project
 from stance_corpus.corpus.schema import ANNOTATED_KINDS, Actor, ActorSpan, Alias, Annotation, Article
 from stance_corpus.corpus.segment import segment_article
+from stance_corpus.corpus.spans import SpanScores, exact, matching, span_key, span_scores
 from stance_corpus.corpus.store import GOLD_FILE, read_annotations
 
 ROOT = Path(__file__).resolve().parents[1]
 GUM = ROOT / ".." / "shared" / "benchmarks" / "segmentation" / "gum_news_dev.jsonl"
 GUM_GOLD = ROOT / "benchmarks" / "data" / "gum_news_registry_mentions.json"
-CRITERIA = {
-    "exact": lambda a, b: (a.start, a.end, a.actor_id) == (b.start, b.end, b.actor_id),
-    "overlap": lambda a, b: a.actor_id == b.actor_id and a.start < b.end and b.start < a.end,
-}
 Pair = tuple[str, list[ActorSpan], list[ActorSpan]]
 """(where, predicted spans, gold spans) of one annotation or document."""
 
 
-def mention_scores(pairs: Sequence[Pair]) -> dict[str, dict[str, float]]:
-    """criterion -> {precision, recall, f1, predicted, gold} over every pair."""
-    predicted_total = sum(len(predicted) for _, predicted, _ in pairs)
-    gold_total = sum(len(gold) for _, _, gold in pairs)
-    scores = {}
-    for name, same in CRITERIA.items():
-        correct_predicted = sum(any(same(p, g) for g in gold) for _, predicted, gold in pairs for p in predicted)
-        found_gold = sum(any(same(p, g) for p in predicted) for _, predicted, gold in pairs for g in gold)
-        precision = correct_predicted / predicted_total if predicted_total else 0.0
-        recall = found_gold / gold_total if gold_total else 0.0
-        f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
-        scores[name] = {
-            "precision": precision, "recall": recall, "f1": f1, "predicted": predicted_total, "gold": gold_total,
-        }
-    return scores
+def mention_scores(pairs: Sequence[Pair]) -> dict[str, SpanScores]:
+    """Exact and overlap scores of the predicted spans against the gold ones, over every pair."""
+    return span_scores(
+        ([span_key(g, by="actor_id") for g in gold], [span_key(p, by="actor_id") for p in predicted])
+        for _, predicted, gold in pairs
+    )
 
 
 def misses(pairs: Sequence[Pair]) -> list[tuple[str, str, ActorSpan]]:
     """(where, 'extra' or 'missed', span) for every span without an exact counterpart."""
-    exact = CRITERIA["exact"]
     found = []
     for where, predicted, gold in pairs:
-        found.extend((where, "extra", p) for p in predicted if not any(exact(p, g) for g in gold))
-        found.extend((where, "missed", g) for g in gold if not any(exact(p, g) for p in predicted))
+        gold_keys = [span_key(g, by="actor_id") for g in gold]
+        matched = matching(gold_keys, [span_key(p, by="actor_id") for p in predicted], exact)
+        matched_gold, matched_predicted = {g for g, _ in matched}, {p for _, p in matched}
+        found.extend((where, "extra", p) for i, p in enumerate(predicted) if i not in matched_predicted)
+        found.extend((where, "missed", g) for i, g in enumerate(gold) if i not in matched_gold)
     return found
 
 
@@ -80,12 +70,16 @@ def unscoped(registry: Mapping[str, Actor]) -> dict[str, Actor]:
     }
 
 
-def store_pairs(annotations: Sequence[Annotation], registry: Mapping[str, Actor], articles: Mapping[str, str]) -> list[Pair]:
+def store_pairs(
+    annotations: Sequence[Annotation], registry: Mapping[str, Actor], articles: Mapping[str, str]
+) -> list[Pair]:
     """The gazetteer's spans of each annotation's text, in its article and for its target, beside the gold spans."""
     return [
         (
             a.segment_id,
-            find_actor_mentions(a.text, registry, MentionContext(target=a.target, article_text=articles.get(a.article_id, ""))),
+            find_actor_mentions(
+                a.text, registry, MentionContext(target=a.target, article_text=articles.get(a.article_id, ""))
+            ),
             list(a.actors),
         )
         for a in annotations
@@ -122,14 +116,19 @@ def gum_pairs(
     return pairs
 
 
+def _share(value: float | None) -> str:
+    return "–" if value is None else f"{value:.3f}"
+
+
 def report(title: str, pairs_by_rule: Mapping[str, list[Pair]]) -> list[str]:
     """A table of both rules, then the misses of the scoped one."""
-    lines = [title, f"{'aliases':<22} {'predicted':>9} {'gold':>5} {'match':<8} {'precision':>9} {'recall':>7} {'f1':>6}"]
+    header = f"{'aliases':<22} {'predicted':>9} {'gold':>5} {'match':<8} {'precision':>9} {'recall':>7} {'f1':>6}"
+    lines = [title, header]
     for rule, pairs in pairs_by_rule.items():
         for name, score in mention_scores(pairs).items():
             lines.append(
-                f"{rule:<22} {score['predicted']:>9} {score['gold']:>5} {name:<8} {score['precision']:>9.3f} "
-                f"{score['recall']:>7.3f} {score['f1']:>6.3f}"
+                f"{rule:<22} {score.predicted:>9} {score.reference:>5} {name:<8} {_share(score.precision):>9} "
+                f"{_share(score.recall):>7} {_share(score.f1):>6}"
             )
     for where, kind, span in misses(pairs_by_rule["scoped (the registry)"]):
         lines.append(f"{kind:<6} {where} {span.start}..{span.end} {span.text!r} -> {span.actor_id}")

@@ -82,7 +82,8 @@ def main() -> None:
         bare_time, _ = timed(lambda: client.projects.import_tasks(id=bare, request=request))
         print(
             f"push of {args.tasks} tasks: push_tasks {first:.2f} s ({args.tasks / first:.0f} tasks/s), again (all "
-            f"present) {again:.2f} s; bare import_tasks {bare_time:.2f} s; ratio push_tasks / bare {first / bare_time:.2f}"
+            f"present) {again:.2f} s; bare import_tasks {bare_time:.2f} s; "
+            f"ratio push_tasks / bare {first / bare_time:.2f}"
         )
 
         annotated = ensure_project(client, "bench pull", settings(args.annotators)).id

@@ -89,7 +89,9 @@ def pull_ours(url: str, token: str, title: str, folder: str) -> tuple[float, flo
 
 def pull_bare(url: str, token: str, project: int) -> tuple[float, float]:
     client = connect(url, token)
-    return _measured(lambda: json.loads(b"".join(client.projects.exports.download_sync(id=project, export_type="JSON"))))
+    return _measured(
+        lambda: json.loads(b"".join(client.projects.exports.download_sync(id=project, export_type="JSON")))
+    )
 
 
 def in_fresh_process(function: Callable, *args) -> tuple[float, float]:
@@ -121,7 +123,9 @@ def measure(database: str, sizes: list[int]) -> Iterator[tuple]:
         ]
         for size in sizes:
             tasks = synthetic_tasks(size)
-            ours, bare = (ensure_project(client, f"push {who} {size}", settings(ANNOTATORS)).id for who in ("ours", "bare"))
+            ours, bare = (
+                ensure_project(client, f"push {who} {size}", settings(ANNOTATORS)).id for who in ("ours", "bare")
+            )
             pushed = (in_fresh_process(push_ours, server.url, server.token, ours, tasks),
                       in_fresh_process(push_bare, server.url, server.token, bare, tasks))
             for project in (ours, bare):
@@ -161,7 +165,9 @@ def main() -> None:
         for _, step, size, (ours_s, ours_mb), (bare_s, bare_mb) in measure(database, sizes):
             print(f"{database:<10} {step:<5} {size:>6} {ours_s:>7.2f} {bare_s:>7.2f} {ours_s / bare_s:>6.2f} "
                   f"{ours_mb:>8.0f} {bare_mb:>8.0f}", flush=True)
-    print(f"goal: ratio <= {GOAL_RATIO} (ours / bare SDK); peak memory of a step, MB, at {sizes[0]} and {sizes[1]} tasks")
+    print(
+        f"goal: ratio <= {GOAL_RATIO} (ours / bare SDK); peak memory of a step, MB, at {sizes[0]} and {sizes[1]} tasks"
+    )
 
 
 if __name__ == "__main__":

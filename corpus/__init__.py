@@ -4,7 +4,7 @@ The public surface for research code; everything here is importable without Labe
 """
 
 from stance_corpus.corpus.articles import iter_articles, load_articles
-from stance_corpus.corpus.errors import InputError, ReleaseError, StanceCorpusError
+from stance_corpus.corpus.errors import InputError, ReleaseError, StanceCorpusError, StoreError
 from stance_corpus.corpus.project import Project, init_project, load_project
 from stance_corpus.corpus.schema import (
     Actor,
@@ -36,6 +36,7 @@ __all__ = [
     "SegmentKind",
     "StanceCorpusError",
     "StanceLabel",
+    "StoreError",
     "Target",
     "init_project",
     "iter_articles",

@@ -106,7 +106,7 @@ def _actor_from_record(record: object, where: str, scheme: Scheme) -> Actor:
 
 def _alias(raw: object, actor_id: str, where: str, scheme: Scheme) -> Alias:
     """A plain string, or {"alias": str, "targets": [target id, ...], "requires": [name, ...]}."""
-    scope: dict = {}
+    scope: dict[str, object] = {}
     if isinstance(raw, dict):
         unknown = sorted(set(raw) - _ALIAS_FIELDS)
         if "alias" not in raw or unknown or not (raw.keys() & {"targets", "requires"}):
@@ -119,10 +119,7 @@ def _alias(raw: object, actor_id: str, where: str, scheme: Scheme) -> Alias:
         raw = raw["alias"]
     if not isinstance(raw, str) or not raw or raw != raw.strip():
         raise InputError(where, f"alias {raw!r} of {actor_id!r} must be a non-empty string without outer spaces")
-    targets, requires = scope.get("targets", []), scope.get("requires", [])
-    for key, values in (("targets", targets), ("requires", requires)):
-        if not isinstance(values, list) or not all(isinstance(v, str) and v.strip() == v and v for v in values):
-            raise InputError(where, f"{key} of the alias {raw!r} of {actor_id!r} must be a list of non-empty strings")
+    targets, requires = (_names(scope.get(key, []), key, raw, actor_id, where) for key in ("targets", "requires"))
     for target in targets:
         if target not in scheme.target_ids:
             raise InputError(
@@ -131,6 +128,13 @@ def _alias(raw: object, actor_id: str, where: str, scheme: Scheme) -> Alias:
                 f"({', '.join(scheme.target_ids)})",
             )
     return Alias(text=raw, targets=tuple(targets), requires=tuple(requires))
+
+
+def _names(values: object, key: str, alias: str, actor_id: str, where: str) -> list[str]:
+    """The `targets` or `requires` list of a scoped alias, checked."""
+    if not isinstance(values, list) or not all(isinstance(v, str) and v.strip() == v and v for v in values):
+        raise InputError(where, f"{key} of the alias {alias!r} of {actor_id!r} must be a list of non-empty strings")
+    return [str(value) for value in values]
 
 
 def find_actor_mentions(

@@ -12,6 +12,7 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any, TypedDict
 
 from stance_corpus.corpus.actors import load_actor_registry
 from stance_corpus.corpus.errors import InputError
@@ -30,6 +31,22 @@ _LINE_ORDER = ("id", "title", "source", "published", "url", "language", "license
 TARGETS_FIELD = "targets"  # the target ids an article is annotated for (default: the project's default targets)
 
 
+class CatalogueEntry(TypedDict):
+    """One checked line of a catalogue: every field of `Article` but its text (null where the source says nothing)."""
+
+    id: str
+    language: str
+    license: str
+    title: str | None
+    source: str | None
+    published: str | None
+    url: str | None
+    notes: str | None
+    attribution: str | None
+    author: str | None
+    targets: tuple[str, ...]  # () for the project's default targets
+
+
 def load_articles(path: str | Path) -> list[Article]:
     """All articles of a seed folder (or of one `<id>.txt` file of it), checked, in catalogue order."""
     return list(iter_articles([path]))
@@ -46,12 +63,12 @@ def iter_articles(paths: list[str | Path], scheme: Scheme | None = None) -> Iter
         yield Article(text=_read_text(text_path), **meta)
 
 
-def read_catalogue(folder: Path) -> dict[str, dict]:
+def read_catalogue(folder: Path) -> dict[str, CatalogueEntry]:
     """The catalogue of a seed folder: article id -> metadata fields, checked line by line."""
     catalogue_path = folder / CATALOGUE_NAME
     if not catalogue_path.is_file():
         raise InputError(catalogue_path, f"missing: every seed folder needs its catalogue {CATALOGUE_NAME}")
-    entries: dict[str, dict] = {}
+    entries: dict[str, CatalogueEntry] = {}
     for line_number, record in read_jsonl(catalogue_path):
         meta = _check_catalogue_record(record, f"{catalogue_path}:{line_number}")
         if meta["id"] in entries:
@@ -60,7 +77,7 @@ def read_catalogue(folder: Path) -> dict[str, dict]:
     return entries  # empty in a new project
 
 
-def _check_catalogue_record(record: object, where: str) -> dict:
+def _check_catalogue_record(record: object, where: str) -> CatalogueEntry:
     if not isinstance(record, dict):
         raise InputError(where, "not a JSON object")
     unknown = sorted(set(record) - set(_REQUIRED_FIELDS) - set(_OPTIONAL_FIELDS) - {TARGETS_FIELD})
@@ -75,23 +92,33 @@ def _check_catalogue_record(record: object, where: str) -> dict:
             raise InputError(where, problem)
     if Path(record["id"]).name != record["id"] or record["id"].startswith("."):
         raise InputError(where, f"article id {record['id']!r} must be a plain file stem")
-    meta = {name: record.get(name) for name in (*_REQUIRED_FIELDS, *_OPTIONAL_FIELDS)} | _targets(record, where)
-    if meta["title"] is not None:
-        meta["title"] = strip_bom(meta["title"])
-    return meta
+    title = record.get("title")
+    return CatalogueEntry(
+        id=record["id"],
+        language=record["language"],
+        license=record["license"],
+        title=None if title is None else strip_bom(title),
+        source=record.get("source"),
+        published=record.get("published"),
+        url=record.get("url"),
+        notes=record.get("notes"),
+        attribution=record.get("attribution"),
+        author=record.get("author"),
+        targets=_targets(record, where),
+    )
 
 
-def _targets(record: dict, where: str) -> dict:
-    """`targets`: a non-empty list of distinct target ids, or absent / null for the project's default targets."""
+def _targets(record: dict[str, Any], where: str) -> tuple[str, ...]:
+    """`targets`: a non-empty list of distinct target ids, or absent / null for the project's default targets (())."""
     targets = record.get(TARGETS_FIELD)
     if targets is None:
-        return {}
+        return ()
     if (
         not isinstance(targets, list) or not targets or len(set(targets)) != len(targets)
         or not all(isinstance(target, str) and target for target in targets)
     ):
         raise InputError(where, f"field {TARGETS_FIELD!r} must be a list of distinct target ids, or null (the default)")
-    return {TARGETS_FIELD: tuple(targets)}
+    return tuple(targets)
 
 
 def catalogue_line(article: Article) -> str:
@@ -106,11 +133,11 @@ def catalogue_line(article: Article) -> str:
     return dumps(record)
 
 
-def _select(paths: list[str | Path], scheme: Scheme | None) -> list[tuple[dict, Path]]:
+def _select(paths: list[str | Path], scheme: Scheme | None) -> list[tuple[CatalogueEntry, Path]]:
     """(metadata, text path) for every article the paths name, each folder matched against its catalogue."""
     if not paths:
         raise InputError("stance-corpus", "no seed path given")
-    selected: dict[Path, tuple[dict, Path]] = {}  # by resolved path: naming one file twice selects it once
+    selected: dict[Path, tuple[CatalogueEntry, Path]] = {}  # by resolved path: naming one file twice selects it once
     for raw in paths:
         path = Path(raw)
         if path.is_dir():
@@ -147,7 +174,7 @@ def check_registry(folder: Path, scheme: Scheme | None) -> None:
         load_actor_registry(folder / REGISTRY_NAME, scheme)
 
 
-def _with_unique_ids(selected: list[tuple[dict, Path]]) -> list[tuple[dict, Path]]:
+def _with_unique_ids(selected: list[tuple[CatalogueEntry, Path]]) -> list[tuple[CatalogueEntry, Path]]:
     """Segment ids derive from article ids, so two folders must not both hold an article of one id."""
     first_with_id: dict[str, Path] = {}
     for meta, text_path in selected:
@@ -159,7 +186,7 @@ def _with_unique_ids(selected: list[tuple[dict, Path]]) -> list[tuple[dict, Path
     return selected
 
 
-def _check_texts(selected: list[tuple[dict, Path]]) -> None:
+def _check_texts(selected: list[tuple[CatalogueEntry, Path]]) -> None:
     first_with_digest: dict[str, Path] = {}
     for _, text_path in selected:
         digest = hashlib.sha256(_read_text(text_path).encode("utf-8")).hexdigest()
@@ -181,4 +208,4 @@ def _read_text(path: Path) -> str:
         column = error.start - data.rfind(b"\n", 0, error.start)
         raise InputError(
             f"{path}:{line}", f"is not valid UTF-8 (byte {data[error.start]:#04x} at byte {column} of the line)"
-        ) from None
+        ) from error

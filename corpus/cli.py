@@ -10,16 +10,19 @@ import argparse
 import sys
 import tempfile
 from collections import Counter
+from collections.abc import Iterable
 from pathlib import Path
 
 from stance_corpus.corpus.articles import iter_articles
 from stance_corpus.corpus.ingest.cli import add_ingest_command
 from stance_corpus.corpus.jsonl import write_jsonl
 from stance_corpus.corpus.project import CONFIG_FILE, init_project, load_project
+from stance_corpus.corpus.schema import Segment
 from stance_corpus.corpus.segment import DEFAULT_CONFIG, segment_article
 
 
-def add_commands(subparsers: argparse._SubParsersAction) -> None:
+def add_commands(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    """Mount `init`, `segment`, `ingest`, `release` (with its actions) and `publish` on the `stance-corpus` parser."""
     init = subparsers.add_parser(
         "init",
         help="create a new corpus project: config, empty seeds catalogue and actor registry, card, changelog",
@@ -48,6 +51,7 @@ def add_commands(subparsers: argparse._SubParsersAction) -> None:
 
 
 def run_init(args: argparse.Namespace) -> None:
+    """`stance-corpus init DIR`: write a new project skeleton and list its files."""
     written = init_project(args.folder, args.name)
     print(f"{args.folder}: new corpus project ({len(written)} files); edit {args.folder / CONFIG_FILE} first")
     for path in written:
@@ -55,6 +59,7 @@ def run_init(args: argparse.Namespace) -> None:
 
 
 def run_segment(args: argparse.Namespace) -> None:
+    """`stance-corpus segment [PATH...]`: every segment as a JSON line on stdout, or counts with --summary."""
     if args.paths and not (args.project / CONFIG_FILE).is_file():
         paths, config, scheme = args.paths, DEFAULT_CONFIG, None  # plain seed folders need no project
     else:
@@ -72,7 +77,8 @@ def run_segment(args: argparse.Namespace) -> None:
             sys.stdout.write(chunk)
 
 
-def print_summary(segments) -> None:
+def print_summary(segments: Iterable[Segment]) -> None:
+    """Print how many articles and segments of each kind `segments` holds, in one line."""
     per_kind: Counter[str] = Counter()
     articles: set[str] = set()
     for segment in segments:
@@ -82,7 +88,8 @@ def print_summary(segments) -> None:
     print(f"{len(articles)} article(s), {sum(per_kind.values())} segments" + (f": {kinds}" if kinds else ""))
 
 
-def add_release_commands(subparsers: argparse._SubParsersAction) -> None:
+def add_release_commands(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    """Mount `release` (and its `diff` action) and `publish`."""
     release = subparsers.add_parser(
         "release",
         help="build a versioned Hugging Face dataset release under releases/ (or compare two: release diff A B)",
@@ -152,6 +159,7 @@ def add_release_commands(subparsers: argparse._SubParsersAction) -> None:
 
 # The release modules import `datasets` (about a second); importing them only when used keeps `segment` quick.
 def run_release(args: argparse.Namespace) -> None:
+    """`stance-corpus release`: build (or check) releases/<version> from the current folder."""
     import datasets
     from stance_corpus.corpus.release.build import build_release
 
@@ -162,12 +170,15 @@ def run_release(args: argparse.Namespace) -> None:
 
 
 def run_release_diff(args: argparse.Namespace) -> None:
+    """`stance-corpus release diff A B`: rows added, removed and relabelled per config and split."""
     from stance_corpus.corpus.errors import ReleaseError
     from stance_corpus.corpus.release.folder import read_release, resolve_release
     from stance_corpus.corpus.release.rows import diff_tables
 
     if args.version or args.out:
-        raise ReleaseError("`release diff A B` compares the releases A and B: --version and --out are for a build")
+        raise ReleaseError(
+            None, "`release diff A B` compares the releases A and B: --version and --out are for a build"
+        )
     releases = load_project(args.project).releases if (args.project / CONFIG_FILE).is_file() else Path("releases")
     old, new = resolve_release(args.old, releases), resolve_release(args.new, releases)
     report = diff_tables(read_release(old), read_release(new))  # before printing: a bad release prints only its error
@@ -182,6 +193,7 @@ def run_release_diff(args: argparse.Namespace) -> None:
 
 
 def run_release_restore(args: argparse.Namespace) -> None:
+    """`stance-corpus release restore RELEASE TEXT...`: a copy of a release with withheld texts put back."""
     from stance_corpus.corpus.release.folder import resolve_release
     from stance_corpus.corpus.release.withhold import restore_release
 
@@ -193,6 +205,7 @@ def run_release_restore(args: argparse.Namespace) -> None:
 
 
 def run_release_lock(args: argparse.Namespace) -> None:
+    """`stance-corpus release lock VERSION`: pin a built version in released.json."""
     import datasets
     from stance_corpus.corpus.release.lock import lock_release
 
@@ -202,6 +215,7 @@ def run_release_lock(args: argparse.Namespace) -> None:
 
 
 def run_publish(args: argparse.Namespace) -> None:
+    """`stance-corpus publish VERSION --repo-id OWNER/NAME`: upload a built release to the Hub, tagged."""
     from stance_corpus.corpus.release.folder import resolve_release
     from stance_corpus.corpus.release.publish import publish_release
 

@@ -88,6 +88,7 @@ class Project:
 
     @property
     def config_path(self) -> Path:
+        """The project's config file, stance-corpus.toml in its folder."""
         return self.root / CONFIG_FILE
 
     @property

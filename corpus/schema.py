@@ -13,6 +13,8 @@ from enum import StrEnum
 
 
 class SegmentKind(StrEnum):
+    """What a segment of an article is; only ANNOTATED_KINDS are shown to annotators and released."""
+
     HEADLINE = "headline"
     NOTE = "note"  # bracketed editor's note, e.g. "[Breaking news update at 1:36 p.m. ET]"
     HEADING = "heading"
@@ -131,6 +133,7 @@ class ImportReport:
 
     @property
     def duplicate_count(self) -> int:
+        """How many records were left out as duplicates of a kept one."""
         return sum(len(group.dropped) for group in self.duplicates)
 
 
@@ -149,6 +152,16 @@ class Segment:
 
 
 @dataclass(frozen=True, slots=True)
+class SegmentContext:
+    """What an annotator sees around a segment: the article's headline and the neighbouring annotated segments
+    ("" where there is none). The same in a Label Studio task and in a release's `sentences` row."""
+
+    headline: str
+    previous: str
+    next: str
+
+
+@dataclass(frozen=True, slots=True)
 class Actor:
     """An entry of the actor registry: who can be mentioned, and how."""
 
@@ -160,6 +173,7 @@ class Actor:
 
     @property
     def surface_forms(self) -> tuple[str, ...]:
+        """The text of every alias, scoped or not."""
         return tuple(alias.text for alias in self.aliases)
 
 
@@ -175,6 +189,7 @@ class Alias:
 
     @property
     def scoped(self) -> bool:
+        """Whether the alias holds only for some targets or beside some names."""
         return bool(self.targets or self.requires)
 
 
@@ -281,14 +296,17 @@ class Scheme:
 
     @property
     def stance_names(self) -> tuple[str, ...]:
+        """The stance labels, in the config's (and the ClassLabel's) order."""
         return tuple(stance.name for stance in self.stances)
 
     @property
     def actor_type_names(self) -> tuple[str, ...]:
+        """The actor types, in the config's (and the ClassLabel's) order."""
         return tuple(actor_type.name for actor_type in self.actor_types)
 
     @property
     def target_ids(self) -> tuple[str, ...]:
+        """The target ids, in the config's order."""
         return tuple(target.id for target in self.targets)
 
     def target(self, id_or_name: str) -> Target:

@@ -16,7 +16,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from pathlib import Path
 
-from stance_corpus.corpus.errors import InputError
+from stance_corpus.corpus.errors import InputError, StoreError
 from stance_corpus.corpus.files import atomic_path
 from stance_corpus.corpus.jsonl import read_jsonl, to_plain, write_jsonl
 from stance_corpus.corpus.schema import ActorSpan, Annotation, Scheme
@@ -36,6 +36,7 @@ Key = tuple[str, str, str]
 
 
 def key_of(annotation: Annotation) -> Key:
+    """The store key of an annotation: (segment, target, annotator)."""
     return annotation.segment_id, annotation.target, annotation.annotator
 
 
@@ -123,7 +124,7 @@ def read_annotations(path: Path, scheme: Scheme) -> list[Annotation]:
         annotation = annotation_from_record(record, f"{path}:{line_number}", scheme)
         key = key_of(annotation)
         if key in keys:
-            raise InputError(
+            raise StoreError(
                 f"{path}:{line_number}",
                 f"second annotation of segment {key[0]} for target {key[1]} by {key[2]} (first on line {keys[key]})",
             )
@@ -133,6 +134,7 @@ def read_annotations(path: Path, scheme: Scheme) -> list[Annotation]:
 
 
 def sort_key(annotation: Annotation) -> tuple[str, str, str, str]:
+    """The order of store lines: article, segment, target, annotator."""
     return annotation.article_id, annotation.segment_id, annotation.target, annotation.annotator
 
 

@@ -36,5 +36,5 @@ def segmenting(
 def tokenized_article(
     article: Article, config: SegmentationConfig = DEFAULT_CONFIG
 ) -> list[tuple[Segment, TokenSpans]]:
-    """The article's segments, each with its word tokens (what a worker sends back)."""
+    """Every segment of an article with its word tokens (`tokenized_segments`), as one picklable list."""
     return list(tokenized_segments(article, config))

@@ -2,9 +2,9 @@
 
 Sentence stance: Cohen's kappa per annotator pair (scikit-learn), Fleiss' kappa on the segments every annotator
 rated (statsmodels), Krippendorff's alpha with missing ratings (corpus.reliability). Actor spans: pairwise
-precision/recall/F1 on exact (start, end, type) and overlap (same type, shared characters) matches, and agreement
-on the stance and actor id of exactly matched spans. `agreement_per_target` computes both for each target of a
-scheme; `adjudicate` turns the majority of each (segment, target) into gold and lists ties.
+precision/recall/F1 on exact (start, end, type) and overlap (same type, shared characters) one-to-one matches
+(corpus.spans), and agreement on the stance and actor id of exactly matched spans. `agreement_per_target` computes
+both for each target of a scheme; `adjudicate` turns the majority of each (segment, target) into gold and lists ties.
 """
 
 from __future__ import annotations
@@ -15,16 +15,14 @@ from collections import Counter, defaultdict
 from collections.abc import Hashable, Iterable, Sequence
 from dataclasses import dataclass, replace
 from itertools import combinations
-from typing import Generic, TypeVar
+from typing import Any, Generic, TypeVar
 
 from sklearn.exceptions import UndefinedMetricWarning
 from sklearn.metrics import cohen_kappa_score
 from stance_corpus.corpus.reliability import nominal_alpha
 from stance_corpus.corpus.schema import GOLD_ANNOTATOR, ActorSpan, Annotation, Scheme
+from stance_corpus.corpus.spans import Span, SpanScores, exact, matching, overlap, scores, span_key
 from statsmodels.stats.inter_rater import aggregate_raters, fleiss_kappa
-
-SpanKey = tuple[int, int, str]
-
 
 Unit = tuple[str, str]
 """(segment id, target id): what a stance label is given to."""
@@ -39,10 +37,10 @@ def by_unit(annotations: Iterable[Annotation]) -> dict[Unit, dict[str, Annotatio
     return dict(grouped)
 
 
-def agreement_per_target(annotations: Iterable[Annotation], scheme: Scheme) -> dict[str, dict]:
+def agreement_per_target(annotations: Iterable[Annotation], scheme: Scheme) -> dict[str, dict[str, Any]]:
     """target id -> {"sentence_stance": ..., "actor_spans": ...} for every target with annotations, in scheme order."""
     annotations = list(annotations)
-    figures = {}
+    figures: dict[str, dict[str, Any]] = {}
     for target in scheme.targets:
         mine = [a for a in annotations if a.target == target.id]
         if mine:
@@ -53,7 +51,7 @@ def agreement_per_target(annotations: Iterable[Annotation], scheme: Scheme) -> d
     return figures
 
 
-def _number(value: float) -> float | None:
+def _number(value: float | None) -> float | None:
     """None where a statistic is undefined (e.g. kappa when both raters used a single label)."""
     return None if value is None or math.isnan(value) else round(float(value), 4)
 
@@ -122,28 +120,13 @@ def sentence_stance_agreement(annotations: Iterable[Annotation], stances: Sequen
     }
 
 
-def _exact_key(span: ActorSpan) -> SpanKey:
-    return span.start, span.end, span.type
-
-
-def _overlap_matches(first: Sequence[ActorSpan], second: Sequence[ActorSpan]) -> int:
-    """One-to-one matches of spans of the same type sharing at least one character (greedy, in text order)."""
-    used: set[int] = set()
-    matches = 0
-    for span in first:
-        for index, other in enumerate(second):
-            if index not in used and other.type == span.type and span.start < other.end and other.start < span.end:
-                used.add(index)
-                matches += 1
-                break
-    return matches
-
-
-def _prf(matches: int, reference: int, predicted: int) -> dict:
-    precision = matches / predicted if predicted else None
-    recall = matches / reference if reference else None
-    f1 = 2 * matches / (reference + predicted) if reference + predicted else None
-    return {"matches": matches, "precision": _number(precision), "recall": _number(recall), "f1": _number(f1)}
+def _prf(span_scores: SpanScores) -> dict[str, int | float | None]:
+    return {
+        "matches": span_scores.matches,
+        "precision": _number(span_scores.precision),
+        "recall": _number(span_scores.recall),
+        "f1": _number(span_scores.f1),
+    }
 
 
 def actor_span_agreement(annotations: Iterable[Annotation], stances: Sequence[str]) -> dict:
@@ -154,33 +137,33 @@ def actor_span_agreement(annotations: Iterable[Annotation], stances: Sequence[st
     for first, second, shared in annotator_pairs:
         reference = sum(len(r[first].actors) for r in shared)
         predicted = sum(len(r[second].actors) for r in shared)
-        exact = overlap = 0
+        exact_matches = overlap_matches = 0
         span_stances: tuple[list[str], list[str]] = ([], [])
         same_actor_id = 0
         for ratings in shared:
-            mine = {_exact_key(span): span for span in ratings[first].actors}
-            theirs = {_exact_key(span): span for span in ratings[second].actors}
-            for key in mine.keys() & theirs.keys():
-                exact += 1
-                span_stances[0].append(mine[key].stance)
-                span_stances[1].append(theirs[key].stance)
-                same_actor_id += mine[key].actor_id == theirs[key].actor_id
-            overlap += _overlap_matches(ratings[first].actors, ratings[second].actors)
+            mine, theirs = ratings[first].actors, ratings[second].actors
+            mine_keys, their_keys = [span_key(span) for span in mine], [span_key(span) for span in theirs]
+            for index, other in matching(mine_keys, their_keys, exact):
+                exact_matches += 1
+                span_stances[0].append(mine[index].stance)
+                span_stances[1].append(theirs[other].stance)
+                same_actor_id += mine[index].actor_id == theirs[other].actor_id
+            overlap_matches += len(matching(mine_keys, their_keys, overlap))
         pairs.append(
             {
                 "annotators": [first, second],
                 "segments": len(shared),
                 "spans": [reference, predicted],
-                "exact": _prf(exact, reference, predicted),
-                "overlap": _prf(overlap, reference, predicted),
+                "exact": _prf(scores(exact_matches, reference, predicted)),
+                "overlap": _prf(scores(overlap_matches, reference, predicted)),
                 "matched_span_stance": {
-                    "spans": exact,
-                    "percent_agreement": _percent(sum(a == b for a, b in zip(*span_stances)), exact),
+                    "spans": exact_matches,
+                    "percent_agreement": _percent(sum(a == b for a, b in zip(*span_stances)), exact_matches),
                     "cohen_kappa": _kappa(*span_stances, stances),
                 },
                 "matched_span_actor_id": {
-                    "spans": exact,
-                    "percent_agreement": _percent(same_actor_id, exact),
+                    "spans": exact_matches,
+                    "percent_agreement": _percent(same_actor_id, exact_matches),
                 },
             }
         )
@@ -258,11 +241,12 @@ def _adjudicate_unit(ratings: dict[str, Annotation], adjudicator: str | None) ->
 
 def _gold_spans(voters: Sequence[Annotation]) -> tuple[list[ActorSpan], list[str]]:
     """The spans more than half the voters marked, with their majority stance and actor id; and what is tied."""
-    spans: dict[SpanKey, list[ActorSpan]] = defaultdict(list)
+    spans: dict[Span, list[ActorSpan]] = defaultdict(list)
     for annotation in voters:
         for span in annotation.actors:
-            spans[_exact_key(span)].append(span)
-    kept, problems = [], []
+            spans[span_key(span)].append(span)
+    kept: list[ActorSpan] = []
+    problems: list[str] = []
     for key, marked in sorted(spans.items()):
         label = f"span {marked[0].text!r} {key[0]}..{key[1]} {key[2]}"
         if 2 * len(marked) == len(voters):
@@ -280,5 +264,5 @@ def _gold_spans(voters: Sequence[Annotation]) -> tuple[list[ActorSpan], list[str
     return kept, problems
 
 
-def _votes(votes: Counter) -> str:
+def _votes(votes: Counter[str]) -> str:
     return "tied: " + ", ".join(f"{value} x{count}" for value, count in sorted(votes.items()))

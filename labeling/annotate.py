@@ -22,6 +22,7 @@ from stance_corpus.corpus.project import TITLE_LENGTH, Project
 from stance_corpus.corpus.schema import ActorSpan, Article, StancePrediction, Target, TaskData
 from stance_corpus.corpus.segment import segment_article
 from stance_corpus.labeling.config import label_config
+from stance_corpus.labeling.convert import required_id
 from stance_corpus.labeling.pull import PullResult, annotations_from_export, export_snapshot
 from stance_corpus.labeling.push import (
     Gazetteer,
@@ -121,5 +122,5 @@ def pull_target(client: LabelStudio, project: Project, target: Target, title: st
     found = find_project(client, title)
     if found is None:
         return TargetPull(target, title, None)
-    tasks = export_snapshot(client, found.id)
+    tasks = export_snapshot(client, required_id(found.id, f"project {title!r}"))
     return TargetPull(target, title, annotations_from_export(tasks, project.scheme, target.id))

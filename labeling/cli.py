@@ -270,11 +270,15 @@ def format_agreement(figures: dict) -> str:
             f"  {' / '.join(pair['annotators']):<{width}} {pair['segments']:>8} {_show(pair['percent_agreement']):>8} "
             f"{_show(pair['cohen_kappa']):>7}"
         )
-    lines.append(f"  Fleiss' kappa: {_show(stance['fleiss_kappa']['value'])} ({stance['fleiss_kappa']['segments']} segment(s) rated by all)")
+    lines.append(
+        f"  Fleiss' kappa: {_show(stance['fleiss_kappa']['value'])} "
+        f"({stance['fleiss_kappa']['segments']} segment(s) rated by all)"
+    )
     lines.append(f"  Krippendorff's alpha (nominal): {_show(stance['krippendorff_alpha']['value'])}")
     lines.append("Actor spans (first annotator of a pair as reference):")
     lines.append(
-        f"  {'pair':<{width}} {'exact P':>7} {'R':>6} {'F1':>6} {'ovl P':>6} {'R':>6} {'F1':>6} {'stance %':>8} {'kappa':>6} {'id %':>6}"
+        f"  {'pair':<{width}} {'exact P':>7} {'R':>6} {'F1':>6} {'ovl P':>6} {'R':>6} {'F1':>6} "
+        f"{'stance %':>8} {'kappa':>6} {'id %':>6}"
     )
     for pair in spans["pairs"]:
         exact, overlap, stance_match = pair["exact"], pair["overlap"], pair["matched_span_stance"]

@@ -7,6 +7,7 @@
     result_from_spans(text, spans)                  actor spans -> a Label Studio result (for predictions)
     result_from_labels(text, stance, spans)         sentence stance + actor spans -> a full annotation result
     prediction_from_stance(task_id, text, p, spans) a stance model's label + actor spans -> one task prediction
+    required_id(value, what)                        the id of an object the SDK returns (typed optional there)
 
 A span is several results sharing one region `id`: the `actor` labels (offsets, type), the per-region
 `actor_stance` choice and the per-region `actor_id` text. Offsets are checked against the task text; the browser
@@ -31,7 +32,10 @@ def task_data_from_label_studio(data: object, target_id: str) -> TaskData:
     """The TaskData of a task's `data` in the project of `target_id`; missing fields read as "" (a task pushed
     before targets were data has no target_id)."""
     fields = data if isinstance(data, dict) else {}
-    values = {name: fields.get(name) if isinstance(fields.get(name), str) else "" for name in _TASK_FIELDS}
+    values: dict[str, str] = {}
+    for name in _TASK_FIELDS:
+        value = fields.get(name)
+        values[name] = value if isinstance(value, str) else ""
     return TaskData(**{**values, "target_id": values["target_id"] or target_id})
 
 
@@ -184,3 +188,10 @@ def _python_offsets(text: str, start: object, end: object, span_text: object) ->
 
 def _utf16_offset(text: str, index: int) -> int:
     return len(text[:index].encode("utf-16-le")) // 2
+
+
+def required_id(value: int | None, what: str) -> int:
+    """The id of a project, task or export as the SDK returns it: optional in its types, always set by the server."""
+    if value is None:
+        raise LabelStudioError(f"Label Studio returned {what} without an id")
+    return value

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from pathlib import Path
+from typing import TypeGuard
 
 from stance_corpus.corpus.errors import InputError
 from stance_corpus.corpus.jsonl import read_jsonl
@@ -51,7 +52,7 @@ def _prediction(record: object, where: str, stances: Sequence[str]) -> StancePre
         raise InputError(
             where, "has no segment_id: predict from `stance-corpus segment` output, whose lines carry segment ids"
         )
-    if label not in stances:
+    if not isinstance(label, str) or label not in stances:
         raise InputError(where, f"label {label!r} is not one of {', '.join(stances)}")
     if not isinstance(scores, dict) or not scores or not set(scores) <= set(stances):
         raise InputError(where, f"scores {scores!r} must map labels among {', '.join(stances)} to numbers")
@@ -72,5 +73,5 @@ def _prediction(record: object, where: str, stances: Sequence[str]) -> StancePre
     )
 
 
-def _is_probability(value: object) -> bool:
+def _is_probability(value: object) -> TypeGuard[float]:
     return isinstance(value, int | float) and not isinstance(value, bool) and 0.0 <= value <= 1.0

@@ -23,18 +23,19 @@ from typing import IO
 import ijson
 from label_studio_sdk import LabelStudio
 from label_studio_sdk.core.api_error import ApiError
+from label_studio_sdk.types import SerializationOptionRequest, SerializationOptionsRequest
 from stance_corpus.corpus.errors import LabelStudioError
 from stance_corpus.corpus.schema import Annotation, Scheme
-from stance_corpus.labeling.convert import annotation_from_label_studio
+from stance_corpus.labeling.convert import annotation_from_label_studio, required_id
 from tqdm import tqdm
 
 EXPORT_TIMEOUT_SECONDS = 600.0
 # The annotator is known by email, so the export carries the whole user; drafts and predictions only as ids.
-SERIALIZATION = {
-    "annotations__completed_by": {"only_id": False},
-    "drafts": {"only_id": True},
-    "predictions": {"only_id": True},
-}
+SERIALIZATION = SerializationOptionsRequest(  # sent as {"annotations__completed_by": {"only_id": false}, ...}
+    annotations_completed_by=SerializationOptionRequest(only_id=False),
+    drafts=SerializationOptionRequest(only_id=True),
+    predictions=SerializationOptionRequest(only_id=True),
+)
 JSON_WHITESPACE = b" \t\r\n"
 
 
@@ -59,15 +60,16 @@ def _download_snapshot(client: LabelStudio, project_id: int, destination: IO[byt
         export = client.projects.exports.create(
             id=project_id, title="stance-corpus pull", serialization_options=SERIALIZATION
         )
+        export_id = required_id(export.id, f"the export snapshot of project {project_id}")
         try:
-            _wait_and_download(client, project_id, export.id, destination)
+            _wait_and_download(client, project_id, export_id, destination)
         except BaseException:
             # Also after a failure or Ctrl-C: a snapshot left behind is a full copy of the annotations on the server.
             # Best effort, so the error reported is the first one.
             with contextlib.suppress(Exception):
-                client.projects.exports.delete(id=project_id, export_pk=export.id)
+                client.projects.exports.delete(id=project_id, export_pk=export_id)
             raise
-        client.projects.exports.delete(id=project_id, export_pk=export.id)
+        client.projects.exports.delete(id=project_id, export_pk=export_id)
     except ApiError as error:
         raise LabelStudioError(
             f"Label Studio refused the export of project {project_id} ({error.status_code}): {error.body}"

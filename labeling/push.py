@@ -17,15 +17,21 @@ import re
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 from xml.etree import ElementTree
 
 from label_studio_sdk import LabelStudio
 from label_studio_sdk.core.api_error import ApiError
+from label_studio_sdk.types import AllRolesProjectList
 from markdown_it import MarkdownIt
 from stance_corpus.corpus.errors import InputError, LabelStudioError
 from stance_corpus.corpus.schema import ActorSpan, StancePrediction, Target, TaskData
-from stance_corpus.labeling.convert import prediction_from_stance, result_from_spans, task_data_from_label_studio
+from stance_corpus.labeling.convert import (
+    prediction_from_stance,
+    required_id,
+    result_from_spans,
+    task_data_from_label_studio,
+)
 from stance_corpus.labeling.tasks import PushPlan, plan_push
 from tqdm import tqdm
 
@@ -100,9 +106,10 @@ class Project:
     updated: tuple[str, ...] = ()  # the settings that differed from ours and were set
 
 
-def find_project(client: LabelStudio, title: str) -> Any:
+def find_project(client: LabelStudio, title: str) -> AllRolesProjectList | None:
     """The project of this title, or None; several of one title is an error (which one would we fill?)."""
-    matches = [project for project in client.projects.list(title=title) if project.title == title]
+    listed: Iterable[AllRolesProjectList] = client.projects.list(title=title)
+    matches = [project for project in listed if project.title == title]
     if len(matches) > 1:
         raise LabelStudioError(
             f"{len(matches)} projects are titled {title!r} (ids {[p.id for p in matches]}): rename all but one"
@@ -116,11 +123,12 @@ def ensure_project(client: LabelStudio, title: str, settings: ProjectSettings) -
     project = find_project(client, title)
     try:
         if project is None:
-            return Project(client.projects.create(title=title, **wanted).id, title, created=True)
+            created = client.projects.create(title=title, **wanted)
+            return Project(required_id(created.id, f"the new project {title!r}"), title, created=True)
         changed = {name: value for name, value in wanted.items() if _differs(name, getattr(project, name), value)}
         if changed:
-            client.projects.update(id=project.id, **changed)
-        return Project(project.id, title, created=False, updated=tuple(changed))
+            client.projects.update(id=required_id(project.id, f"project {title!r}"), **changed)
+        return Project(required_id(project.id, f"project {title!r}"), title, created=False, updated=tuple(changed))
     except ApiError as error:
         raise LabelStudioError(
             f"Label Studio refused the project {title!r} ({error.status_code}): {error.body}"
@@ -156,8 +164,11 @@ def existing_tasks(client: LabelStudio, project_id: int, target_id: str) -> list
     the prediction model versions come back empty, and the alternatives measured on 10,000 tasks (listing the
     predictions, filtering by model version) cost more than this one request per BATCH_SIZE tasks.
     """
-    pager = client.tasks.list(project=project_id, page_size=BATCH_SIZE, include="id,data,predictions_model_versions")
-    tasks = []
+    # The SDK types a task as a union of per-role serializers, some without these fields; an admin gets them all.
+    pager: Iterable[Any] = client.tasks.list(
+        project=project_id, page_size=BATCH_SIZE, include="id,data,predictions_model_versions"
+    )
+    tasks: list[ExistingTask] = []
     for task in tqdm(pager, desc="reading project tasks", unit="task", leave=False):
         versions = frozenset(v.strip() for v in (task.predictions_model_versions or "").split(",") if v.strip())
         tasks.append(ExistingTask(task.id, task_data_from_label_studio(task.data, target_id), versions))
@@ -167,7 +178,7 @@ def existing_tasks(client: LabelStudio, project_id: int, target_id: str) -> list
 def _annotated_task_ids(client: LabelStudio, project_id: int) -> set[int]:
     """The tasks with at least one completed (submitted, not skipped) annotation."""
     # total_annotations is a stored counter: "task_only" spares the server the Data Manager's computed columns.
-    pager = client.tasks.list(
+    pager: Iterable[Any] = client.tasks.list(  # as in existing_tasks
         project=project_id, page_size=BATCH_SIZE, fields="task_only", include="id,total_annotations"
     )
     return {task.id for task in pager if task.total_annotations}
@@ -206,7 +217,7 @@ class PushReport:
     created: dict[str, int]  # segment id -> new task id
     predicted: int  # tasks that received a pre-annotation of the gazetteer's model version
     model_version: str | None
-    duplicated: dict[str, list[int]]  # segment id -> task ids, when a project holds one segment twice
+    duplicated: dict[str, list[int]]  # segment id ("": a task without one) -> task ids, when held twice
     stance: StanceReport | None = None
 
 
@@ -337,7 +348,7 @@ def set_sampling(
     """Serve the stance model's least confident tasks first when its predictions are there, else reading order
     with the gazetteer's pre-annotations."""
     if stance is not None and stance.sampling == UNCERTAINTY_SAMPLING:
-        settings = {"model_version": stance.model_version, "sampling": UNCERTAINTY_SAMPLING}
+        settings: dict[str, str] = {"model_version": stance.model_version, "sampling": UNCERTAINTY_SAMPLING}
     elif gazetteer is not None:
         settings = {"model_version": gazetteer.model_version, "sampling": SEQUENTIAL_SAMPLING}
     else:
@@ -345,7 +356,7 @@ def set_sampling(
     _call("set the model version and sampling", client.projects.update, id=project_id, **settings)
 
 
-def _push_predictions(client: LabelStudio, project_id: int, predictions: list[dict], what: str) -> int:
+def _push_predictions(client: LabelStudio, project_id: int, predictions: list[dict[str, Any]], what: str) -> int:
     with tqdm(total=len(predictions), desc=f"pushing {what}", unit="task", disable=not predictions) as progress:
         for batch in _batches(predictions, BATCH_SIZE):
             _call("import predictions", client.projects.import_predictions, id=project_id, request=batch)
@@ -353,12 +364,17 @@ def _push_predictions(client: LabelStudio, project_id: int, predictions: list[di
     return len(predictions)
 
 
-def _batches(items: Sequence, size: int) -> Iterable[Sequence]:
+Item = TypeVar("Item")
+
+
+def _batches(items: Sequence[Item], size: int) -> Iterable[Sequence[Item]]:
     for start in range(0, len(items), size):
         yield items[start : start + size]
 
 
-def _call(what: str, method: Callable, /, **arguments: Any) -> Any:
+def _call(what: str, method: Callable[..., Any], /, **arguments: Any) -> Any:
+    """`method(**arguments)`, its ApiError as a LabelStudioError; Any: some responses carry fields the SDK does not
+    declare (`import_tasks`' task_ids)."""
     try:
         return method(**arguments)
     except ApiError as error:

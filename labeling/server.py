@@ -199,7 +199,13 @@ def open_label_studio(
                 url = running["url"]
             else:
                 extra_env = DATABASE_ENV[database] if database else None  # None: DJANGO_DB of the environment
-                server = stack.enter_context(start_local_server(Path(data_dir), extra_env=extra_env, **credentials))
+                server = stack.enter_context(start_local_server(
+                        Path(data_dir),
+                        extra_env=extra_env,
+                        username=credentials["username"],
+                        password=credentials["password"],
+                        token=credentials["token"],
+                    ))
                 url = server.url
         client = connect(url, token)
         try:

@@ -11,7 +11,8 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 
-from stance_corpus.corpus.schema import ANNOTATED_KINDS, Article, Segment, SegmentKind, Target, TaskData
+from stance_corpus.corpus.context import annotated_in_context
+from stance_corpus.corpus.schema import Article, Segment, Target, TaskData
 
 
 def build_tasks(
@@ -20,19 +21,16 @@ def build_tasks(
     """The task of every heading and body segment of the articles, for `target`, in reading order (article order,
     then segment index); `segments_of` segments an article (with the project's page furniture)."""
     for article in articles:
-        segments = list(segments_of(article))
-        headline = next((s.text for s in segments if s.kind == SegmentKind.HEADLINE), article.title or "")
-        annotated = [s for s in segments if s.kind in ANNOTATED_KINDS]
-        for position, segment in enumerate(annotated):
+        for segment, context in annotated_in_context(list(segments_of(article)), article.title):
             yield TaskData(
                 text=segment.text,
                 segment_id=segment.id,
                 article_id=article.id,
                 target_id=target.id,
                 target=target.name,
-                headline=headline,
-                previous=annotated[position - 1].text if position > 0 else "",
-                next=annotated[position + 1].text if position + 1 < len(annotated) else "",
+                headline=context.headline,
+                previous=context.previous,
+                next=context.next,
                 kind=segment.kind.value,
             )
 

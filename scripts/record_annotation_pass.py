@@ -25,7 +25,7 @@ from stance_corpus.corpus.project import Project, load_project
 from stance_corpus.corpus.schema import Annotation, Target
 from stance_corpus.corpus.store import annotation_from_record
 from stance_corpus.labeling.annotate import select_targets
-from stance_corpus.labeling.convert import result_from_labels
+from stance_corpus.labeling.convert import required_id, result_from_labels
 from stance_corpus.labeling.push import existing_tasks, find_project
 from stance_corpus.labeling.server import EMBEDDED_DATA_DIR, open_label_studio
 from tqdm import tqdm
@@ -39,8 +39,11 @@ def record_pass(
     with open_label_studio(data_dir) as (client, url, _server):
         ls_project = find_project(client, project_title)
         if ls_project is None:
-            raise InputError(project_title, f"no such Label Studio project at {url}: run `stance-corpus annotate` first")
-        tasks = {task.data.segment_id: (task.id, task.data) for task in existing_tasks(client, ls_project.id, target.id)}
+            raise InputError(
+                project_title, f"no such Label Studio project at {url}: run `stance-corpus annotate` first"
+            )
+        project_id = required_id(ls_project.id, f"project {project_title!r}")
+        tasks = {task.data.segment_id: (task.id, task.data) for task in existing_tasks(client, project_id, target.id)}
         user = next((u for u in client.users.list() if u.email == annotator), None)
         if user is None:
             user = client.users.create(email=annotator, username=annotator.split("@")[0])
@@ -56,7 +59,9 @@ def record_pass(
             if not isinstance(labels, dict):
                 raise InputError(where, "not a JSON object")
             if labels.get("segment_id") not in tasks:
-                raise InputError(where, f"segment {labels.get('segment_id')!r} has no task in project {project_title!r}")
+                raise InputError(
+                    where, f"segment {labels.get('segment_id')!r} has no task in project {project_title!r}"
+                )
             task_id, data = tasks[labels["segment_id"]]
             if task_id in checked:
                 raise InputError(where, f"segment {labels['segment_id']!r} is on an earlier line too")

@@ -20,6 +20,7 @@ PROJECT_HELP = "the corpus project: a folder with stance-corpus.toml (default: t
 
 
 def build_parser() -> argparse.ArgumentParser:
+    """The `stance-corpus` argument parser, with the sub-commands of corpus, labeling and baselines."""
     parser = argparse.ArgumentParser(
         prog="stance-corpus",
         description="Build, annotate and release a sentence-level stance and actor corpus of news articles.",
@@ -52,6 +53,11 @@ def _interrupt(signum: int, frame: object) -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
+    """Run `stance-corpus` with `argv` (default: sys.argv[1:]); returns the exit status.
+
+    0 on success, 1 after a StanceCorpusError (printed as one line), 130 when interrupted (Ctrl-C or SIGTERM),
+    141 when stdout was closed by its reader.
+    """
     args = build_parser().parse_args(argv)
     args.project = getattr(args, "project", Path())
     if threading.current_thread() is threading.main_thread():  # signal handlers can only be set there

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import dataclasses
+import io
 import json
 import os
 import shutil
+import sys
 from pathlib import Path
 
 import pytest
@@ -21,7 +23,7 @@ from stance_corpus.corpus.actors import MentionContext, find_actor_mentions, loa
 from stance_corpus.corpus.project import load_project
 from stance_corpus.corpus.release.build import build_release
 from stance_corpus.corpus.schema import ANNOTATED_KINDS, GOLD_ANNOTATOR, Annotation
-from stance_corpus.corpus.store import write_annotations
+from stance_corpus.corpus.store import read_annotations, write_annotations
 
 from stance_corpus.cli import main
 
@@ -91,7 +93,9 @@ def test_separable_toy_set_reaches_f1_one_and_writes_a_complete_report(tmp_path:
     assert "| tfidf-logreg | 1.000 [1.000, 1.000] |" in markdown
     for plot in report["plots"]:
         assert matplotlib.image.imread(out / plot).shape[2] in (3, 4)
-    assert {"confusion_tfidf-svm.png", "label_distribution.png", "learning_curve.png"} <= set(report["plots"])
+    assert report["plots"] == [
+        *(f"confusion_{model}.png" for model in report["models"]), "label_distribution.png", "learning_curve.png",
+    ]
     for model in report["models"].values():
         assert (out / model["model_file"]).is_file()
         assert report["dataset"]["version"] in model["model_file"]
@@ -129,7 +133,9 @@ def test_text_without_signal_is_no_more_accurate_than_the_majority_baseline(tmp_
         assert report["models"][model]["metrics"]["accuracy"]["value"] <= majority["accuracy"]["value"]
 
 
-def test_held_out_split_string_labels_and_predict(tmp_path: Path, capsys: pytest.CaptureFixture) -> None:
+def test_held_out_split_string_labels_and_predict(
+    tmp_path: Path, capsys: pytest.CaptureFixture, monkeypatch: pytest.MonkeyPatch
+) -> None:
     dataset = write_dataset(
         tmp_path / "split",
         {
@@ -172,6 +178,16 @@ def test_held_out_split_string_labels_and_predict(tmp_path: Path, capsys: pytest
     capsys.readouterr()
     assert main(["predict", str(model_file), str(tmp_path)]) == 1  # a folder where the sentences file belongs
     assert capsys.readouterr().err == f"stance-corpus: error: {tmp_path}: cannot be read: Is a directory\n"
+
+    # From stdin, the same reader as for files: the same predictions, and errors with the stdin line number.
+    monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BytesIO(sentences.read_bytes())))
+    assert main(["predict", str(model_file)]) == 0
+    assert [json.loads(line) for line in capsys.readouterr().out.splitlines()] == predictions
+    monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BytesIO(b'{"text": "Fine."}\n\n{"text": \xff}\n')))
+    assert main(["predict", str(model_file)]) == 1
+    assert capsys.readouterr().err == (
+        "stance-corpus: error: <stdin>:3: is not valid UTF-8 (byte 0xff at byte 10 of the line)\n"
+    )
 
 
 @pytest.mark.parametrize(
@@ -278,9 +294,16 @@ def test_baseline_of_the_release_built_from_the_seed_corpus(
     assert "StratifiedKFold" in report["protocol"]["description"]
     assert report["protocol"]["evaluated_rows"] == sum(report["dataset"]["split_sizes"].values())
     actors = report["actors"]
+    gold = read_annotations(root / "annotations" / "gold.jsonl", load_project(root).scheme)
+    spans = sum(len(annotation.actors) for annotation in gold)
+    assert actors["gold_spans"] == spans
     # The gold spans are the gazetteer's own matches, so it must find exactly them.
-    assert actors["gold_spans"] > 0
-    assert actors["gazetteer"]["exact"] == {"precision": 1.0, "recall": 1.0, "f1": 1.0}
-    assert 0.0 <= actors["token_classifier"]["partial"]["f1"] <= 1.0
+    assert actors["gazetteer"]["exact"] == {
+        "matches": spans, "reference": spans, "predicted": spans, "precision": 1.0, "recall": 1.0, "f1": 1.0,
+    }
+    # Every gold sentence is predicted once (cross-validation): the classifier is scored against all the gold spans.
+    classifier = actors["token_classifier"]["overlap"]
+    assert classifier["reference"] == spans
+    assert classifier["f1"] == 2 * classifier["matches"] / (spans + classifier["predicted"])
     assert "## Actor spans" in (root / "reports" / "1.0.0" / "report.md").read_text(encoding="utf-8")
     assert (root / "reports" / "1.0.0" / "models" / "tfidf-logreg-1.0.0.skops").is_file()

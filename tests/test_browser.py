@@ -51,7 +51,8 @@ def test_every_label_and_choice_has_its_own_hotkey():
 
 
 def test_every_text_selects_whole_words():
-    assert {text.get("name"): text.get("granularity") for text in ElementTree.fromstring(CONFIG).iter("Text")} == {
+    texts = ElementTree.fromstring(CONFIG).iter("Text")
+    assert {text.get("name"): text.get("granularity") for text in texts} == {
         "target_description": None, "previous": "word", "text": "word", "next": "word",
     }
 

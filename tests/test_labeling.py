@@ -10,6 +10,7 @@ import dataclasses
 import hashlib
 import json
 import os
+import resource
 import shutil
 import subprocess
 import sys
@@ -19,70 +20,38 @@ from xml.etree import ElementTree
 
 import httpx
 import pytest
-from conftest import interrupt
+from helpers import (
+    ACTORS,
+    LABELING_DATA,
+    SCHEME,
+    TALKS,
+    TARGET,
+    TARGET_ID,
+    annotate,
+    interrupt,
+    labeling_project,
+    on_sqlite_and_postgresql,
+    project_tasks,
+    pull,
+    run,
+    span_result,
+    stance_result,
+    users,
+)
 from label_studio_sdk.core.api_error import ApiError
 from stance_corpus.corpus.project import load_project
 from stance_corpus.corpus.schema import ActorSpan, Annotation
 from stance_corpus.corpus.store import read_annotations
 from stance_corpus.labeling.agreement import adjudicate
 from stance_corpus.labeling.config import label_config
-from stance_corpus.labeling.pull import _download_snapshot
 from stance_corpus.labeling.push import ProjectSettings, ensure_project
 from stance_corpus.labeling.server import TOKEN_ENV, URL_ENV, connect, free_port
-
-from stance_corpus.cli import main
-
-DATA = Path(__file__).parent / "data" / "test_labeling"
-ACTORS = DATA / "actors.jsonl"
-TARGET = "the Geneva talks"
-TARGET_ID = "geneva"
-SCHEME = load_project(DATA).scheme
-# The heading and body segments of data/test_labeling/seeds/talks.txt in reading order, read off the file by hand.
-TALKS = [
-    ("body", "Russia said on Monday that the talks in Geneva would go on."),
-    ("body", "The UN envoy welcomed the ceasefire."),
-    ("body", "Rebel groups rejected it."),
-    ("heading", "Fighting near Aleppo"),
-    ("body", "Assad vowed to retake the city."),
-]
 
 labelstudio = pytest.mark.labelstudio
 
 
-def run(capsys: pytest.CaptureFixture, *args: str | Path) -> tuple[int, str, str]:
-    code = main([str(arg) for arg in args])
-    captured = capsys.readouterr()
-    return code, captured.out, captured.err
-
-
-def annotate(capsys, project: Path, title: str, *extra: str | Path) -> tuple[int, str, str]:
-    """`stance-corpus annotate` of a copy of the fixture project, into the Label Studio project `title`."""
-    return run(capsys, "annotate", "--project", project, "--title", title, *extra)
-
-
-def pull(capsys, project: Path, title: str, *extra: str | Path) -> tuple[int, str, str]:
-    return run(capsys, "pull", "--project", project, "--title", title, *extra)
-
-
-def project_tasks(server, title: str) -> list[dict]:
-    client = connect(server.url, server.token)
-    (project,) = [p for p in client.projects.list(title=title) if p.title == title]
-    tasks = client.tasks.list(project=project.id, page_size=100, include="id,data")
-    return [{"id": task.id, **task.data} for task in sorted(tasks, key=lambda task: task.id)]
-
-
-@pytest.fixture
-def project(tmp_path: Path) -> Path:
-    """A copy of the fixture project (seeds, actor registry, card, stance-corpus.toml)."""
-    return shutil.copytree(DATA, tmp_path / "project", ignore=shutil.ignore_patterns("later"))
-
-
-@pytest.fixture
-def seeds(project: Path) -> Path:
-    return project / "seeds"
-
-
 @labelstudio
+@on_sqlite_and_postgresql
 def test_labeling_config_is_accepted_by_the_server_and_matches_the_scheme(label_studio, project_title):
     client = connect(label_studio.url, label_studio.token)
     (target,) = SCHEME.targets
@@ -109,6 +78,7 @@ def test_labeling_config_is_accepted_by_the_server_and_matches_the_scheme(label_
 
 
 @labelstudio
+@on_sqlite_and_postgresql
 def test_push_three_times_then_new_article_then_edited_sentence(
     label_studio_env, project_title, project, seeds, capsys
 ):
@@ -150,9 +120,9 @@ def test_push_three_times_then_new_article_then_edited_sentence(
     assert actor_ids == [["russia"]]
 
     # A new article adds only its own tasks.
-    shutil.copy(DATA / "later" / "monitor.txt", seeds)
+    shutil.copy(LABELING_DATA / "later" / "monitor.txt", seeds)
     with (seeds / "articles.jsonl").open("a", encoding="utf-8") as catalogue:
-        catalogue.write((DATA / "later" / "articles.jsonl").read_text(encoding="utf-8"))
+        catalogue.write((LABELING_DATA / "later" / "articles.jsonl").read_text(encoding="utf-8"))
     code, out, _ = annotate(capsys, project, project_title)
     assert code == 0 and "2 created, 5 already present, 0 changed" in out
     assert len(project_tasks(label_studio_env, project_title)) == 7
@@ -167,61 +137,19 @@ def test_push_three_times_then_new_article_then_edited_sentence(
     assert len(after) == 7 and "Rebel groups rejected it." in [t["text"] for t in after]
 
 
-def _users(client, *names: str) -> list:
-    suffix = hashlib.sha256(str(datetime.now()).encode()).hexdigest()[:6]
-    return [client.users.create(email=f"{name}-{suffix}@example.com", username=f"{name}-{suffix}") for name in names]
-
-
-def _span_result(region: str, text: str, mention: str, actor_type: str, actor_id: str | None, stance: str) -> list:
-    start = text.index(mention)
-    value = {"start": start, "end": start + len(mention), "text": mention}
-    result = [
-        {
-            "id": region,
-            "from_name": "actor",
-            "to_name": "text",
-            "type": "labels",
-            "value": {**value, "labels": [actor_type]},
-        },
-        {
-            "id": region,
-            "from_name": "actor_stance",
-            "to_name": "text",
-            "type": "choices",
-            "value": {**value, "choices": [stance]},
-        },
-    ]
-    if actor_id:
-        result.append(
-            {
-                "id": region,
-                "from_name": "actor_id",
-                "to_name": "text",
-                "type": "textarea",
-                "value": {**value, "text": [actor_id]},
-            }
-        )
-    return result
-
-
-def _stance_result(stance: str) -> list:
-    return [
-        {"id": "sentence", "from_name": "stance", "to_name": "text", "type": "choices", "value": {"choices": [stance]}}
-    ]
-
-
 def _timestamp(value: str | None) -> datetime | None:
     return datetime.fromisoformat(value) if value else None
 
 
 @labelstudio
+@on_sqlite_and_postgresql
 def test_pull_returns_every_annotation_of_two_users_field_by_field(
     label_studio_env, project_title, project, capsys
 ):
     assert annotate(capsys, project, project_title)[0] == 0
     client = connect(label_studio_env.url, label_studio_env.token)
     tasks = {t["text"]: t for t in project_tasks(label_studio_env, project_title)}
-    first, second = _users(client, "first", "second")
+    first, second = users(client, "first", "second")
     russia, envoy, rebels, assad = (tasks[text] for text in (TALKS[0][1], TALKS[1][1], TALKS[2][1], TALKS[4][1]))
 
     created = [
@@ -236,10 +164,10 @@ def test_pull_returns_every_annotation_of_two_users_field_by_field(
     ]
     expected = []
     for user, task, stance, spans in created:
-        result = _stance_result(stance) + [
+        result = stance_result(stance) + [
             part
             for region, mention, kind, actor_id, span_stance in spans
-            for part in _span_result(region, task["text"], mention, kind, actor_id, span_stance)
+            for part in span_result(region, task["text"], mention, kind, actor_id, span_stance)
         ]
         made = client.annotations.create(id=task["id"], result=result, completed_by=user.id)
         expected.append(
@@ -270,7 +198,7 @@ def test_pull_returns_every_annotation_of_two_users_field_by_field(
     httpx.post(
         f"{label_studio_env.url}/api/tasks/{assad['id']}/drafts",
         headers={"Authorization": f"Token {label_studio_env.token}"},
-        json={"result": _stance_result("AGAINST"), "lead_time": 1.0},
+        json={"result": stance_result("AGAINST"), "lead_time": 1.0},
     ).raise_for_status()
 
     store = project / "annotations"
@@ -294,12 +222,13 @@ def test_pull_returns_every_annotation_of_two_users_field_by_field(
 
 
 @labelstudio
+@on_sqlite_and_postgresql
 @pytest.mark.parametrize(
     ("result", "problem"),
     [
         # "Russia" at 0..6 of "The UN envoy welcomed the ceasefire." is "The UN"
         (
-            _stance_result("FAVOR")
+            stance_result("FAVOR")
             + [
                 {
                     "id": "x",
@@ -328,8 +257,8 @@ def test_pull_rejects_an_invalid_annotation_and_writes_nothing(
     assert annotate(capsys, project, project_title)[0] == 0
     client = connect(label_studio_env.url, label_studio_env.token)
     tasks = {t["text"]: t for t in project_tasks(label_studio_env, project_title)}
-    (user,) = _users(client, "careless")
-    client.annotations.create(id=tasks[TALKS[0][1]]["id"], result=_stance_result("NONE"), completed_by=user.id)
+    (user,) = users(client, "careless")
+    client.annotations.create(id=tasks[TALKS[0][1]]["id"], result=stance_result("NONE"), completed_by=user.id)
     store = project / "annotations"
     assert pull(capsys, project, project_title)[0] == 0
     before = (store / "annotations.jsonl").read_bytes()
@@ -380,15 +309,15 @@ def test_one_sentence_labelled_for_two_targets_by_two_annotators_is_four_records
     assert "0 created, 5 already present" in out and "5 created, 0 already present" in out
 
     client = connect(label_studio_env.url, label_studio_env.token)
-    users = {user.email: user for user in _users(client, "first", "second")}
-    first, second = users
+    annotators = {user.email: user for user in users(client, "first", "second")}
+    first, second = annotators
     sentence = TALKS[1][1]  # "The UN envoy welcomed the ceasefire."
     labels = {("geneva", first): "FAVOR", ("geneva", second): "FAVOR",
               ("ceasefire", first): "FAVOR", ("ceasefire", second): "AGAINST"}
     for (target, email), stance in labels.items():
         task = next(t for t in project_tasks(label_studio_env, titles[target]) if t["text"] == sentence)
         assert task["target_id"] == target
-        client.annotations.create(id=task["id"], result=_stance_result(stance), completed_by=users[email].id)
+        client.annotations.create(id=task["id"], result=stance_result(stance), completed_by=annotators[email].id)
 
     code, out, err = run(capsys, "pull", "--project", project)
     assert code == 0, err
@@ -414,22 +343,27 @@ def test_one_sentence_labelled_for_two_targets_by_two_annotators_is_four_records
     assert f"tie: segment {records[0].segment_id} (target ceasefire)" in out
 
 
-class _FullDisk:
-    def write(self, data: bytes) -> int:
-        raise OSError(28, "No space left on device")
-
-
 @labelstudio
 def test_a_pull_leaves_no_export_snapshot_on_the_server_even_when_it_fails(
-    label_studio_env, project_title, project, capsys
+    label_studio_env, project_title, project, tmp_path, capsys
 ):
     assert annotate(capsys, project, project_title)[0] == 0
     client = connect(label_studio_env.url, label_studio_env.token)
     (ls_project,) = [p for p in client.projects.list(title=project_title) if p.title == project_title]
     assert pull(capsys, project, project_title)[0] == 0
     assert list(client.projects.exports.list(id=ls_project.id)) == []
-    with pytest.raises(OSError, match="No space left"):
-        _download_snapshot(client, ls_project.id, _FullDisk())
+    # A pull whose disk fills up while it downloads the snapshot: files of the process may not grow past 1 KB
+    # (Python ignores SIGXFSZ, so the write fails with EFBIG), and the snapshot of 5 tasks is larger.
+    full = labeling_project(tmp_path / "full")
+    failed = subprocess.run(
+        [sys.executable, "-m", "stance_corpus.cli", "pull", "--project", full, "--title", project_title],
+        check=False,
+        capture_output=True,
+        text=True,
+        preexec_fn=lambda: resource.setrlimit(resource.RLIMIT_FSIZE, (1024, resource.RLIM_INFINITY)),
+    )
+    assert failed.returncode == 1 and "File too large" in failed.stderr.splitlines()[-1]
+    assert not (full / "annotations").exists()
     assert list(client.projects.exports.list(id=ls_project.id)) == []
 
 

@@ -13,8 +13,8 @@ from pathlib import Path
 
 import httpx
 import pytest
+from helpers import LABELING_DATA, TARGET, annotate, labeling_project, run
 from stance_corpus.labeling.server import TOKEN_ENV, URL_ENV, connect, free_port
-from test_labeling import DATA, TARGET, annotate, run
 
 VERSION = "tfidf-logreg@9.9.9"
 # (sentence, label, scores) chosen by hand; the top scores 0.40 < 0.50 < 0.60 < 0.70 < 0.90 are the serving order.
@@ -67,14 +67,12 @@ def write_predictions(path: Path, ids: dict[str, str], rows: list[tuple[str, str
 @pytest.fixture
 def project_dir(tmp_path: Path) -> Path:
     """A copy of the labeling fixture project, one annotator per task."""
-    project = shutil.copytree(DATA, tmp_path / "project", ignore=shutil.ignore_patterns("later"))
-    with (project / "stance-corpus.toml").open("a", encoding="utf-8") as config:
-        config.write("\n[annotation]\nannotators_per_task = 1\n")
-    return project
+    return labeling_project(tmp_path / "project", annotators_per_task=1)
 
 
 @pytest.fixture
 def seeds(project_dir: Path) -> Path:
+    """The seed folder of that copy."""
     return project_dir / "seeds"
 
 
@@ -168,9 +166,9 @@ def test_a_prediction_for_a_segment_without_task_pushes_nothing(
     assert annotate(capsys, project_dir, project_title)[0] == 0
     ids = segment_ids(capsys, seeds)
     # A new article in the seeds: its tasks would be created by this push, had the file been right.
-    shutil.copy(DATA / "later" / "monitor.txt", seeds)
+    shutil.copy(LABELING_DATA / "later" / "monitor.txt", seeds)
     with (seeds / "articles.jsonl").open("a", encoding="utf-8") as catalogue:
-        catalogue.write((DATA / "later" / "articles.jsonl").read_text(encoding="utf-8"))
+        catalogue.write((LABELING_DATA / "later" / "articles.jsonl").read_text(encoding="utf-8"))
     bad = write_predictions(
         tmp_path / "bad.jsonl",
         ids,

@@ -16,13 +16,13 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("HF_DATASETS_OFFLINE", "1")
 
 import datasets
-from stance_corpus.corpus import load_articles, segment_article
-from stance_corpus.corpus.errors import InputError, ReleaseError
+from helpers import annotated_segments, write_store
+from stance_corpus.corpus.errors import InputError, ReleaseError, StoreError
 from stance_corpus.corpus.project import Project, load_project
 from stance_corpus.corpus.release.build import build_release
 from stance_corpus.corpus.release.folder import checksum_problem
 from stance_corpus.corpus.release.rows import ReleaseSchema, split_of
-from stance_corpus.corpus.schema import ANNOTATED_KINDS, GOLD_ANNOTATOR, ActorSpan, Annotation
+from stance_corpus.corpus.schema import GOLD_ANNOTATOR, Annotation
 from stance_corpus.corpus.store import write_annotations
 
 from stance_corpus.cli import main
@@ -55,26 +55,8 @@ def make_project(root: Path, extra_articles: tuple[str, ...] = ()) -> Project:
         catalogue.writelines(f"{line}\n" for line in lines)
     for article_id in extra_articles:
         shutil.copy(extra / f"{article_id}.txt", seeds)
-    project = load_project(root)
-    gold, raw = [], []
-    for segment in annotated_segments(seeds):
-        stance, actors = KNOWN_LABELS.get(segment.text, ("NONE", []))
-        spans = tuple(
-            ActorSpan(start, start + len(name), name, kind, None, actor_stance)
-            for name, kind, actor_stance in actors
-            for start in [segment.text.index(name)]
-        )
-        record = {"segment_id": segment.id, "article_id": segment.article_id, "text": segment.text, "target": TARGET}
-        gold.append(Annotation(**record, annotator=GOLD_ANNOTATOR, stance=stance, actors=spans))
-        raw.append(Annotation(**record, annotator="alice", stance=stance, actors=spans))
-        raw.append(Annotation(**record, annotator="bob", stance="NONE"))
-    write_annotations(root / "annotations" / "gold.jsonl", gold)
-    write_annotations(root / "annotations" / "annotations.jsonl", raw)
-    return project
-
-
-def annotated_segments(seeds: Path):
-    return [s for a in load_articles(seeds) for s in segment_article(a) if s.kind in ANNOTATED_KINDS]
+    write_store(root, KNOWN_LABELS, TARGET)
+    return load_project(root)
 
 
 def load(folder: Path, config: str, cache: Path) -> datasets.DatasetDict:
@@ -215,7 +197,7 @@ def test_a_bad_store_record_is_named_and_nothing_is_written(tmp_path, edit, mess
     records = [json.loads(line) for line in gold_path.read_text(encoding="utf-8").splitlines()]
     edit(records[2])
     gold_path.write_text("".join(json.dumps(r) + "\n" for r in records), encoding="utf-8")
-    with pytest.raises(ReleaseError, match=rf"gold.jsonl:3: .*{message}"):
+    with pytest.raises(StoreError, match=rf"gold.jsonl:3: .*{message}"):
         build_release(project, "1.0.0")
     assert not project.releases.exists() or not any(project.releases.iterdir())
 
@@ -323,7 +305,8 @@ def test_a_release_of_two_targets_has_a_row_per_sentence_and_target(tmp_path):
     assert by_key[(ENVOY_SENTENCE, "isil_campaign")]["annotators"] == 2
 
     raw = [row for split in load(folder, "raw_annotations", cache).values() for row in split]
-    assert len(raw) == 2 * len(rows) and len({(r["segment_id"], r["target_id"], r["annotator"]) for r in raw}) == len(raw)
+    assert len(raw) == 2 * len(rows)
+    assert len({(r["segment_id"], r["target_id"], r["annotator"]) for r in raw}) == len(raw)
     articles = {row["id"]: row["targets"] for split in load(folder, "articles", cache).values() for row in split}
     # An article without a `targets` field is annotated for the project's default targets, and says so.
     assert articles == {"000_b923e88ad6c5b85a": ["syria_peace", "isil_campaign"], other[0].article_id: ["syria_peace"]}
@@ -343,7 +326,7 @@ def test_a_gold_label_for_a_target_the_article_is_not_annotated_for_is_refused(t
     position = next(n for n, r in enumerate(records) if r["article_id"] != "000_b923e88ad6c5b85a")
     records[position]["target"] = "isil_campaign"
     gold_path.write_text("".join(json.dumps(r) + "\n" for r in records), encoding="utf-8")
-    with pytest.raises(ReleaseError, match=rf"gold.jsonl:{position + 1}: target 'isil_campaign' is not a target of "
+    with pytest.raises(StoreError, match=rf"gold.jsonl:{position + 1}: target 'isil_campaign' is not a target of "
                        rf"article {records[position]['article_id']}"):
         build_release(project, "1.0.0")
 

@@ -19,7 +19,7 @@ os.environ.setdefault("HF_DATASETS_OFFLINE", "1")
 
 import datasets
 import yaml
-from stance_corpus.corpus import load_articles, segment_article
+from helpers import write_store
 from stance_corpus.corpus.errors import InputError, ReleaseError
 from stance_corpus.corpus.project import CONFIG_FILE, load_project
 from stance_corpus.corpus.release import build
@@ -28,8 +28,6 @@ from stance_corpus.corpus.release.lock import lock_release
 from stance_corpus.corpus.release.released import RELEASED_FILE, read_checksums, read_released
 from stance_corpus.corpus.release.rows import split_of
 from stance_corpus.corpus.release.withhold import restore_release
-from stance_corpus.corpus.schema import ANNOTATED_KINDS, GOLD_ANNOTATOR, ActorSpan, Annotation
-from stance_corpus.corpus.store import write_annotations
 
 from stance_corpus.cli import main
 
@@ -78,29 +76,8 @@ def make_project(root: Path, articles: tuple[str, ...], contact: str | None = CO
     (root / "DATASET_CARD.md").write_text(card, encoding="utf-8")
     shutil.copy(DATA / "CHANGELOG.md", root)
     shutil.copy(REPO / CONFIG_FILE, root)
-    write_store(root)
+    write_store(root, KNOWN_LABELS, TARGET)
     return root
-
-
-def write_store(root: Path) -> None:
-    gold, raw = [], []
-    for segment in annotated_segments(root / "seeds"):
-        stance, actors = KNOWN_LABELS.get(segment.text, ("NONE", []))
-        spans = tuple(
-            ActorSpan(start, start + len(name), name, kind, None, actor_stance)
-            for name, kind, actor_stance in actors
-            for start in [segment.text.index(name)]
-        )
-        record = {"segment_id": segment.id, "article_id": segment.article_id, "text": segment.text, "target": TARGET}
-        gold.append(Annotation(**record, annotator=GOLD_ANNOTATOR, stance=stance, actors=spans))
-        raw.append(Annotation(**record, annotator="alice", stance=stance, actors=spans))
-        raw.append(Annotation(**record, annotator="bob", stance="NONE"))
-    write_annotations(root / "annotations" / "gold.jsonl", gold)
-    write_annotations(root / "annotations" / "annotations.jsonl", raw)
-
-
-def annotated_segments(seeds: Path):
-    return [s for a in load_articles(seeds) for s in segment_article(a) if s.kind in ANNOTATED_KINDS]
 
 
 def load(folder: Path, config: str, cache: Path) -> datasets.DatasetDict:
@@ -179,10 +156,13 @@ def test_a_publishable_release_withholds_what_it_may_not_republish(tmp_path):
     licence = (folder / "LICENSE.md").read_text(encoding="utf-8")
     assert "Creative Commons Attribution 4.0 International (`CC-BY-4.0`)" in licence  # the labels
     assert "| Open Government Licence v3.0 (`OGL-UK-3.0`) | 1 | yes |" in licence
-    assert "| unknown: a made-up news report standing for one under its publisher's copyright | 1 | withheld |" in licence
+    assert (
+        "| unknown: a made-up news report standing for one under its publisher's copyright | 1 | withheld |" in licence
+    )
     attribution = (folder / "ATTRIBUTION.md").read_text(encoding="utf-8")
-    assert "> Department of Foreign Affairs and Trade website, licensed under CC BY 3.0 AU.\n> The text is unchanged." in (
-        attribution
+    assert (
+        "> Department of Foreign Affairs and Trade website, licensed under CC BY 3.0 AU.\n> The text is unchanged."
+        in attribution
     )
     assert WITHHELD not in attribution and "- `pd_001`: Statement on the liberation of the town" in attribution
 
@@ -241,7 +221,9 @@ def test_restore_gives_the_rows_of_a_release_that_never_withheld_the_text(tmp_pa
     assert got.keys() == expected.keys()
     for config in expected:
         for split in expected[config]:
-            rows = [{k: v for k, v in row.items() if k not in ("license", "redistributable")} for row in got[config][split]]
+            rows = [
+                {k: v for k, v in row.items() if k not in ("license", "redistributable")} for row in got[config][split]
+            ]
             want = [
                 {k: v for k, v in row.items() if k not in ("license", "redistributable")}
                 for row in expected[config][split]

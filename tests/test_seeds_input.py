@@ -241,7 +241,8 @@ def test_good_metadata_values_load(tmp_path):
 def test_an_unknown_actor_type_stops_release_too(tmp_path):
     """README: a bad registry stops every command; `release` reads the seeds (and so their registry) first."""
     project = shutil.copytree(SEEDS.parent, tmp_path / "project")
-    shutil.copy(Path(__file__).parent / "data" / "test_actors" / "unknown_type.jsonl", project / "seeds" / "actors.jsonl")
+    bad_registry = Path(__file__).parent / "data" / "test_actors" / "unknown_type.jsonl"
+    shutil.copy(bad_registry, project / "seeds" / "actors.jsonl")
     result = run_cli("release", "--out", tmp_path / "out", cwd=project)
     assert result.returncode == 1
     assert result.stderr == (

@@ -164,7 +164,9 @@ def test_a_one_character_paragraph_stays_a_paragraph_of_its_own(tmp_path, segmen
 
 def test_reused_segmenter_tokens_equal_tokenizing_each_segment_alone():
     # The release's BIO tags reuse syntok's tokens from sentence splitting; they must be the tokens of the segment.
-    tricky = "Talks ended.Next round: “we won’t stop,” he said — pro-regime forces didn't.\n\nU.N. envoy (de Mistura) spoke."
+    tricky = (
+        "Talks ended.Next round: “we won’t stop,” he said — pro-regime forces didn't.\n\nU.N. envoy (de Mistura) spoke."
+    )
     articles = [*load_articles(SEEDS), dataclasses.replace(load_articles(SEEDS)[0], text=tricky)]
     for article in articles:
         pairs = list(tokenized_segments(article))

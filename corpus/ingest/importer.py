@@ -22,6 +22,7 @@ from stance_corpus.corpus.ingest.readers import DEFAULT_FIELDS, FieldMap, iter_s
 from stance_corpus.corpus.ingest.records import SourceDefaults, prepare
 from stance_corpus.corpus.ingest.writer import SeedWriter
 from stance_corpus.corpus.schema import (
+    Article,
     Duplicate,
     DuplicateGroup,
     ImportCandidate,
@@ -136,7 +137,7 @@ def process_record(record: SourceRecord, defaults: SourceDefaults) -> ImportCand
     return prepare(record, defaults)
 
 
-def _existing_articles(seeds: Path) -> Iterator:
+def _existing_articles(seeds: Path) -> Iterator[Article]:
     catalogue = seeds / CATALOGUE_NAME
     if not catalogue.is_file() or not catalogue.read_bytes().strip():
         return iter(())

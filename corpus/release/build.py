@@ -21,12 +21,13 @@ import tempfile
 from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 import pyarrow as pa
 from datasets import Dataset, Features
 from stance_corpus.corpus.actors import load_actor_registry
 from stance_corpus.corpus.articles import CATALOGUE_NAME, iter_articles
-from stance_corpus.corpus.errors import ReleaseError
+from stance_corpus.corpus.errors import ReleaseError, StoreError
 from stance_corpus.corpus.guidelines import freeze_problem
 from stance_corpus.corpus.jsonl import read_jsonl
 from stance_corpus.corpus.project import CONFIG_FILE, VERSION_FROM_CARD, Project, load_project
@@ -105,7 +106,7 @@ def build_release(
     """
     schema = project.release_schema if schema is None else schema
     if schema not in SCHEMAS:
-        raise ReleaseError(f"release schema {schema} is not one of {', '.join(map(str, SCHEMAS))}")
+        raise ReleaseError(None, f"release schema {schema} is not one of {', '.join(map(str, SCHEMAS))}")
     with _cyclic_gc_paused():
         released = read_released(project.root)
         version = release_version(project, version)
@@ -142,7 +143,7 @@ def pinned_project(project: Project, pinned: ReleasedVersion, source: Path) -> P
     if CONFIG_FILE in pinned.inputs:
         return load_project(source)
     if tuple(pinned.inputs) != LEGACY_INPUTS:
-        raise ReleaseError(f"{RELEASED_FILE}: version {pinned.version} has no {CONFIG_FILE} among its inputs")
+        raise ReleaseError(RELEASED_FILE, f"version {pinned.version} has no {CONFIG_FILE} among its inputs")
     scheme = project.scheme
     if pinned.labels:
         scheme = dataclasses.replace(
@@ -150,13 +151,16 @@ def pinned_project(project: Project, pinned: ReleasedVersion, source: Path) -> P
             stances=tuple(StanceLabel(name) for name in pinned.labels["stance"]),
             actor_types=tuple(ActorTypeDef(name, "", "", "") for name in pinned.labels["actor_type"]),
         )
-    paths = {name: source / LEGACY_INPUTS[index] for index, name in enumerate(("seeds", "store", "card", "changelog"))}
-    return dataclasses.replace(project, root=source, scheme=scheme, target_columns=False, **paths)
+    seeds, store, card, changelog = (source / path for path in LEGACY_INPUTS)
+    return dataclasses.replace(
+        project, root=source, scheme=scheme, target_columns=False, seeds=seeds, store=store, card=card,
+        changelog=changelog,
+    )
 
 
 def _read(path: Path) -> str:
     if not path.is_file():
-        raise ReleaseError(f"{path}: missing: a release needs the project's card and changelog (docs/project.md)")
+        raise ReleaseError(path, "missing: a release needs the project's card and changelog (docs/project.md)")
     return path.read_text(encoding="utf-8")
 
 
@@ -176,7 +180,7 @@ def _build_release(
     publishing = publishing_settings(header, str(project.card)) if schema == SCHEMA_2 else None
     frozen = freeze_problem(body) if schema == SCHEMA_2 else None
     if frozen:
-        raise ReleaseError(f"{project.card}: {frozen}")
+        raise ReleaseError(project.card, frozen)
     out = out or project.releases / version
     layout = ReleaseSchema(project.scheme, project.target_columns)
 
@@ -191,7 +195,7 @@ def _build_release(
         # Read while the workers segment: a bad store line stops the build before the segmenting ends.
         gold, raw = read_annotations(gold_path, project.scheme), read_annotations(raw_path, project.scheme)
         if not gold:
-            raise ReleaseError(f"{gold_path}: no gold annotation yet, so no sentence to release")
+            raise StoreError(gold_path, "no gold annotation yet, so no sentence to release")
         progress = tqdm(segmented, total=len(articles), desc="segmenting", unit="article", disable=None)
         tables = build_tables(_noting_segments(progress, segments), gold, raw, layout, article_targets)
     _check_store(gold_path, gold, segments, article_targets, gold=True)
@@ -203,12 +207,12 @@ def _build_release(
         withheld = withheld_articles(by_id)
         problem = split_names_problem(tables)
         if problem:
-            raise ReleaseError(f"release {version}: {problem}")
+            raise ReleaseError(None, f"release {version}: {problem}")
         tables = publishable_tables(tables, by_id, withheld)
         features = publishable_features(layout.features)
     moved = split_moves(tables, released or [])
     if moved:
-        raise ReleaseError(f"{moved}: an article or sentence never moves to another split between versions")
+        raise ReleaseError(None, f"{moved}: an article or sentence never moves to another split between versions")
     inputs = _input_checksums(root, [project.seeds / CATALOGUE_NAME, *sorted(project.seeds.glob("*.txt"))])
     inputs.update(_input_checksums(root, [raw_path, gold_path]))
 
@@ -228,6 +232,7 @@ def _build_release(
             difference = file_difference(pinned.files, read_checksums(building))
             if difference:
                 raise ReleaseError(
+                    None,
                     f"version {version} is released ({RELEASED_FILE}) and this build of its inputs at commit "
                     f"{pinned.source_commit[:12]} would change it ({difference}): a released version never changes"
                 )
@@ -235,7 +240,7 @@ def _build_release(
             difference = first_difference(out, building)
             if difference:
                 raise ReleaseError(
-                    f"{out}: version {version} exists and would change ({difference}); a released version never "
+                    out, f"version {version} exists and would change ({difference}); a released version never "
                     "changes: bump the version (and CHANGELOG.md) instead"
                 )
             return out, False
@@ -256,7 +261,8 @@ def check_released_labels(project: Project, released: Iterable[ReleasedVersion])
             now = current.get(column, [])
             if now[: len(names)] != names:
                 raise ReleaseError(
-                    f"{project.config_path}: the {column} labels {now} must start with {names}, in that order: "
+                    project.config_path,
+                    f"the {column} labels {now} must start with {names}, in that order: "
                     f"release {entry.version} published them ({project.root / RELEASED_FILE}). Reordering or removing "
                     "a released label would renumber the ClassLabels of every later release; append new labels at the "
                     "end instead"
@@ -296,7 +302,7 @@ def _check_store(
     for position, annotation in enumerate(annotations):
         problem = store_problem(annotation, segments, store_annotator_is_gold=gold, article_targets=article_targets)
         if problem:
-            raise ReleaseError(f"{path}:{_line_number(path, position)}: {problem}")
+            raise StoreError(f"{path}:{_line_number(path, position)}", problem)
 
 
 def _line_number(path: Path, position: int) -> int:
@@ -313,7 +319,7 @@ def _input_checksums(root: Path, paths: list[Path]) -> dict[str, str]:
 
 def _write_publishable_files(
     building: Path,
-    header: dict,
+    header: dict[str, Any],
     body: str,
     version: str,
     changelog: str,
@@ -322,7 +328,7 @@ def _write_publishable_files(
     publishing: Publishing,
     files: Mapping[str, Mapping[str, tuple[str, int]]],
     features: Mapping[str, Features],
-) -> tuple[dict, str]:
+) -> tuple[dict[str, Any], str]:
     """LICENSE.md, ATTRIBUTION.md and croissant.json of a schema 2 release; returns the card header with the
     licence keys of its data and the card body with its generated sections."""
     included = {article_id for article_id in articles if article_id not in withheld}
@@ -396,6 +402,6 @@ def _commit_and_tag(folder: Path, version: str) -> None:
     for command in commands:
         result = subprocess.run(command, check=False, cwd=folder, env=env, capture_output=True, text=True)
         if result.returncode != 0:
-            raise ReleaseError(f"{folder}: `{' '.join(command)}` failed: {result.stderr.strip()}")
+            raise ReleaseError(folder, f"`{' '.join(command)}` failed: {result.stderr.strip()}")
 
 

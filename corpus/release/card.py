@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
+from typing import Any
 
 import yaml
 from datasets import DatasetInfo, Features, SplitDict, SplitInfo
@@ -15,14 +16,13 @@ from stance_corpus.corpus.release.rows import (
     SPLIT_BUCKETS,
     SPLITS,
     ReleaseSchema,
+    Row,
     Tables,
     agreement_summary,
     label_counts,
     released_targets,
 )
 
-CARD_FILE = "DATASET_CARD.md"
-CHANGELOG_FILE = "CHANGELOG.md"
 DEFAULT_CONFIG = "sentences"
 VERSION_PATTERN = re.compile(r"(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)")
 
@@ -47,23 +47,24 @@ _SIZE_CATEGORIES = ((1_000, "n<1K"), (10_000, "1K<n<10K"), (100_000, "10K<n<100K
 _CARD_HEADER = re.compile(r"\A---\n(.*?)\n---\n", re.DOTALL)
 
 
-def split_card(text: str, where: str) -> tuple[dict, str]:
+def split_card(text: str, where: str) -> tuple[dict[str, Any], str]:
     """(YAML header, Markdown body) of a dataset card."""
     match = _CARD_HEADER.match(text)
     if not match:
-        raise ReleaseError(f"{where}: no YAML header between '---' lines at the top")
+        raise ReleaseError(where, "no YAML header between '---' lines at the top")
     try:
         header = yaml.safe_load(match.group(1))
     except yaml.YAMLError as error:
-        raise ReleaseError(f"{where}: the YAML header is not valid YAML ({str(error).splitlines()[0]})") from None
+        raise ReleaseError(where, f"the YAML header is not valid YAML ({str(error).splitlines()[0]})") from error
     if not isinstance(header, dict) or "version" not in header:
-        raise ReleaseError(f"{where}: the YAML header needs a 'version: X.Y.Z' key")
+        raise ReleaseError(where, "the YAML header needs a 'version: X.Y.Z' key")
     return header, text[match.end() :]
 
 
 def check_version(version: str) -> str:
+    """`version` itself when it is a semantic version X.Y.Z; ReleaseError otherwise."""
     if not VERSION_PATTERN.fullmatch(version):
-        raise ReleaseError(f"version {version!r} is not a semantic version X.Y.Z (e.g. 1.0.0)")
+        raise ReleaseError(None, f"version {version!r} is not a semantic version X.Y.Z (e.g. 1.0.0)")
     return version
 
 
@@ -73,13 +74,13 @@ def changelog_entry(text: str, version: str, where: str) -> str:
     match = re.search(rf"^### {re.escape(version)}[^\n]*\n(.*?)(?=^##|\Z)", releases, re.DOTALL | re.MULTILINE)
     if not match or not match.group(1).strip():
         raise ReleaseError(
-            f"{where}: no '### {version}' entry under '## Dataset releases': describe the release before building it"
+            where, f"no '### {version}' entry under '## Dataset releases': describe the release before building it"
         )
     return match.group(1).strip()
 
 
 def render_card(
-    header: Mapping,
+    header: Mapping[str, Any],
     body: str,
     version: str,
     tables: Tables,
@@ -106,7 +107,9 @@ def render_card(
     }
     DatasetInfosDict(
         {
-            config: DatasetInfo(features=(features or schema.features)[config], splits=_split_dict(tables[config], splits))
+            config: DatasetInfo(
+                features=(features or schema.features)[config], splits=_split_dict(tables[config], splits)
+            )
             for config, splits in files.items()
         }
     ).to_dataset_card_data(yaml_header)
@@ -114,7 +117,7 @@ def render_card(
     return f"---\n{front}---\n{body.rstrip()}\n\n{_statistics(version, tables, inputs, notes, schema)}"
 
 
-def _split_dict(rows: Mapping[str, list], files: Mapping[str, tuple[str, int]]) -> SplitDict:
+def _split_dict(rows: Mapping[str, list[Row]], files: Mapping[str, tuple[str, int]]) -> SplitDict:
     split_dict = SplitDict()
     for split, (_, num_bytes) in files.items():
         split_dict.add(SplitInfo(name=split, num_bytes=num_bytes, num_examples=len(rows[split])))

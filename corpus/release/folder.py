@@ -14,6 +14,7 @@ CHECKSUMS_FILE = "SHA256SUMS"
 
 
 def sha256_file(path: Path) -> str:
+    """The SHA-256 of a file's bytes, hex, read in chunks."""
     with path.open("rb") as handle:
         return hashlib.file_digest(handle, "sha256").hexdigest()
 
@@ -49,7 +50,7 @@ def resolve_release(name: str, releases: Path) -> Path:
     for candidate in (Path(name), releases / name):
         if (candidate / "README.md").is_file():
             return candidate
-    raise ReleaseError(f"{name}: not a release folder, nor a version under {releases}")
+    raise ReleaseError(name, f"not a release folder, nor a version under {releases}")
 
 
 def read_release(folder: Path) -> Tables:
@@ -59,11 +60,12 @@ def read_release(folder: Path) -> Tables:
         if path.parent.name in CONFIGS:
             tables.setdefault(path.parent.name, {})[path.stem] = pq.read_table(path).to_pylist()
     if not tables:
-        raise ReleaseError(f"{folder}: no parquet file of a known config ({', '.join(CONFIGS)})")
+        raise ReleaseError(folder, f"no parquet file of a known config ({', '.join(CONFIGS)})")
     return tables
 
 
 def release_version(folder: Path) -> str:
+    """The `version` of a release folder's README.md YAML header, checked (X.Y.Z)."""
     readme = folder / "README.md"
     return check_version(str(split_card(readme.read_text(encoding="utf-8"), str(readme))[0]["version"]))
 

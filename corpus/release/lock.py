@@ -38,16 +38,16 @@ def lock_release(project: Project, version: str) -> tuple[Path, ReleasedVersion]
     folder = project.releases / version
     problem = checksum_problem(folder) if (folder / "README.md").is_file() else "not built"
     if problem:
-        raise ReleaseError(f"{folder}: {problem}: build the version (`stance-corpus release`) before locking it")
+        raise ReleaseError(folder, f"{problem}: build the version (`stance-corpus release`) before locking it")
     files = read_checksums(folder)
     released = read_released(root)
     if version in released and file_difference(released[version].files, files):
-        raise ReleaseError(f"{folder}: version {version} is pinned with other files: a released version never changes")
+        raise ReleaseError(folder, f"version {version} is pinned with other files: a released version never changes")
     tables = read_release(folder)
     others = [entry for other, entry in released.items() if other != version]
     moved = split_moves(tables, others)
     if moved:
-        raise ReleaseError(f"{folder}: {moved}: an article or sentence never moves to another split between versions")
+        raise ReleaseError(folder, f"{moved}: an article or sentence never moves to another split between versions")
     inputs = project_inputs(project)
     commit = head_commit(root, inputs)
     schema = SCHEMA_2 if (folder / CROISSANT_FILE).is_file() else SCHEMA_1
@@ -59,7 +59,7 @@ def lock_release(project: Project, version: str) -> tuple[Path, ReleasedVersion]
         difference = file_difference(files, read_checksums(rebuilt))
     if difference:
         raise ReleaseError(
-            f"{folder}: a build from the inputs of commit {commit[:12]} gives other files ({difference}): rebuild the "
+            folder, f"a build from the inputs of commit {commit[:12]} gives other files ({difference}): rebuild the "
             "version from committed inputs before locking it"
         )
     entry = ReleasedVersion(version, commit, inputs, schema, files, split_ids(tables), labels_of(project.scheme))

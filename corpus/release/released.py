@@ -21,12 +21,13 @@ from pathlib import Path
 from stance_corpus.corpus.errors import ReleaseError
 from stance_corpus.corpus.files import write_text_atomic
 from stance_corpus.corpus.project import CONFIG_FILE, Project
+from stance_corpus.corpus.release import CARD_FILE, CHANGELOG_FILE
 from stance_corpus.corpus.release.rows import Tables
 from stance_corpus.corpus.schema import Scheme
 
 RELEASED_FILE = "released.json"
 # The inputs of a version built before projects had a config (1.0.0): the project's default paths, no config.
-LEGACY_INPUTS = ("seeds", "annotations", "DATASET_CARD.md", "CHANGELOG.md")
+LEGACY_INPUTS = ("seeds", "annotations", CARD_FILE, CHANGELOG_FILE)
 # The configs whose row ids a released version's splits record, and the column of each.
 SPLIT_IDS = {"articles": "id", "sentences": "id"}
 
@@ -63,9 +64,9 @@ def read_released(root: Path) -> dict[str, ReleasedVersion]:
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
     except (UnicodeDecodeError, json.JSONDecodeError) as error:
-        raise ReleaseError(f"{path}: not valid JSON ({error})") from None
+        raise ReleaseError(path, f"not valid JSON ({error})") from error
     if not isinstance(data, dict):
-        raise ReleaseError(f"{path}: must be an object of versions")
+        raise ReleaseError(path, "must be an object of versions")
     released = {}
     for version, entry in data.items():
         try:
@@ -76,10 +77,12 @@ def read_released(root: Path) -> dict[str, ReleasedVersion]:
                 schema=int(entry["schema"]),
                 files=dict(entry["files"]),
                 splits={config: dict(per_split) for config, per_split in entry["splits"].items()},
-                labels={column: list(names) for column, names in entry["labels"].items()} if "labels" in entry else None,
+                labels=(
+                    {column: list(names) for column, names in entry["labels"].items()} if "labels" in entry else None
+                ),
             )
         except (KeyError, TypeError, ValueError, AttributeError) as error:
-            raise ReleaseError(f"{path}: version {version}: missing or malformed field ({error})") from None
+            raise ReleaseError(path, f"version {version}: missing or malformed field ({error})") from error
     return released
 
 
@@ -110,7 +113,7 @@ def extract_inputs(root: Path, commit: str, inputs: Iterable[str], into: Path) -
     )
     if result.returncode != 0:
         raise ReleaseError(
-            f"{root}: cannot read the inputs of commit {commit} ({result.stderr.decode(errors='replace').strip()}): "
+            root, f"cannot read the inputs of commit {commit} ({result.stderr.decode(errors='replace').strip()}): "
             "a released version is rebuilt from the commit that built it; this checkout lacks it (a shallow clone "
             "or a copy without .git?): fetch the whole history (`git fetch --unshallow`)"
         )
@@ -124,7 +127,7 @@ def head_commit(root: Path, inputs: Iterable[str]) -> str:
     if changed:
         first = changed.splitlines()[0]
         raise ReleaseError(
-            f"{root}: the inputs of the build differ from the last commit ({first.strip()} ...): commit them first, "
+            root, f"the inputs of the build differ from the last commit ({first.strip()} ...): commit them first, "
             "so that the release can be rebuilt from its commit"
         )
     return _git(root, "rev-parse", "HEAD").strip()
@@ -148,7 +151,9 @@ def split_moves(tables: Tables, released: Iterable[ReleasedVersion]) -> str | No
             for split, ids in per_split.items():
                 for row_id in ids:
                     if row_id in now and now[row_id] != split:
-                        return f"{config} row {row_id} is in {now[row_id]} here but in {split} in release {entry.version}"
+                        return (
+                            f"{config} row {row_id} is in {now[row_id]} here but in {split} in release {entry.version}"
+                        )
     return None
 
 
@@ -173,5 +178,5 @@ def read_checksums(folder: Path) -> dict[str, str]:
 def _git(root: Path, *args: str) -> str:
     result = subprocess.run(["git", *args], cwd=root, capture_output=True, text=True, check=False)
     if result.returncode != 0:
-        raise ReleaseError(f"{root}: `git {' '.join(args)}` failed: {result.stderr.strip()}")
+        raise ReleaseError(root, f"`git {' '.join(args)}` failed: {result.stderr.strip()}")
     return result.stdout

@@ -19,8 +19,10 @@ import hashlib
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 from datasets import ClassLabel, Features, List, Value
+from stance_corpus.corpus.context import annotated_in_context
 from stance_corpus.corpus.errors import ReleaseError
 from stance_corpus.corpus.reliability import nominal_alpha
 from stance_corpus.corpus.schema import (
@@ -31,7 +33,7 @@ from stance_corpus.corpus.schema import (
     Article,
     Scheme,
     Segment,
-    SegmentKind,
+    SegmentContext,
     Target,
 )
 from stance_corpus.corpus.segment import TokenSpans
@@ -60,7 +62,9 @@ COMPARED_LABELS: dict[str, tuple[str, ...]] = {
     "raw_annotations": ("stance", "actors"),
 }
 
-Tables = dict[str, dict[str, list[dict]]]
+Row = dict[str, Any]
+"""One row of a config: column -> plain value (ClassLabel columns hold label indexes)."""
+Tables = dict[str, dict[str, list[Row]]]
 """config -> split -> rows; only non-empty configs and splits, in SPLITS order."""
 
 
@@ -82,12 +86,15 @@ class ReleaseSchema:
 
     @property
     def with_target_id(self) -> bool:
+        """Whether rows carry a target_id column (every release but the pinned 1.0.0)."""
         return self.target_columns
 
     def stance_id(self, label: str) -> int:
+        """The ClassLabel id of a stance label: its place in the config's stance list."""
         return self.scheme.stance_names.index(label)
 
     def actor_type_id(self, label: str) -> int:
+        """The ClassLabel id of an actor type: its place in the config's actor type list."""
         return self.scheme.actor_type_names.index(label)
 
     def begin_tag(self, actor_type: str) -> int:
@@ -183,6 +190,7 @@ def _features(scheme: Scheme, target_columns: bool, bio_tags: tuple[str, ...]) -
 
 
 def split_of(article_id: str) -> str:
+    """The split of every sentence of an article: its id's sha256 bucket (0..99) against SPLIT_BUCKETS."""
     bucket = int.from_bytes(hashlib.sha256(article_id.encode("utf-8")).digest()[:8], "big") % 100
     return next(name for name, upper in SPLIT_BUCKETS if bucket < upper)
 
@@ -251,7 +259,7 @@ def build_tables(
         tokens = {segment.id: spans for segment, spans in tokenized}
         targets = (article_targets or {}).get(article.id, article.targets)
         rows["articles"].append(article_row(article, segments, schema, targets))
-        for segment, context in _with_context(article, segments):
+        for segment, context in annotated_in_context(segments, article.title):
             by_target = gold_by_segment[segment.id]
             golds = [by_target[target.id] for target in schema.scheme.targets if target.id in by_target]
             for annotation in golds:
@@ -275,20 +283,8 @@ def _without_empty(tables: Tables) -> Tables:
     return {config: splits for config, splits in kept.items() if splits}
 
 
-def _with_context(article: Article, segments: Sequence[Segment]) -> Iterator[tuple[Segment, dict]]:
-    """Each annotated segment with the context its annotators saw in Label Studio (labeling/tasks.py): the
-    headline and the neighbouring annotated segments, "" where there is none."""
-    headline = next((s.text for s in segments if s.kind is SegmentKind.HEADLINE), article.title or "")
-    annotated = [segment for segment in segments if segment.kind in ANNOTATED_KINDS]
-    for position, segment in enumerate(annotated):
-        yield segment, {
-            "headline": headline,
-            "previous": annotated[position - 1].text if position > 0 else "",
-            "next": annotated[position + 1].text if position + 1 < len(annotated) else "",
-        }
-
-
-def span_row(span: ActorSpan, schema: ReleaseSchema) -> dict:
+def span_row(span: ActorSpan, schema: ReleaseSchema) -> Row:
+    """An actor span as a row value: offsets, text, type and stance as ClassLabel indexes, actor id."""
     return {
         "start": span.start,
         "end": span.end,
@@ -299,13 +295,21 @@ def span_row(span: ActorSpan, schema: ReleaseSchema) -> dict:
     }
 
 
-def _target_columns(target_id: str, schema: ReleaseSchema) -> dict:
+def _target_columns(target_id: str, schema: ReleaseSchema) -> Row:
     return {"target_id": target_id} if schema.with_target_id else {}
 
 
+def context_row(context: SegmentContext) -> Row:
+    """The `context` struct of a `sentences` row: headline, previous, next."""
+    return {"headline": context.headline, "previous": context.previous, "next": context.next}
+
+
 def sentence_row(
-    segment: Segment, gold: Annotation, context: dict, raw: Sequence[Annotation], schema: ReleaseSchema
-) -> dict:
+    segment: Segment, gold: Annotation, context: SegmentContext, raw: Sequence[Annotation], schema: ReleaseSchema
+) -> Row:
+    """The `sentences` row of a gold-labelled (segment, target): its gold labels, context, number of annotators and
+    the share of them who chose the gold stance (None with fewer than two).
+    """
     agreeing = sum(annotation.stance == gold.stance for annotation in raw)
     return {
         "id": segment.id,
@@ -317,13 +321,15 @@ def sentence_row(
         "target": schema.scheme.target(gold.target).name,
         "stance": schema.stance_id(gold.stance),
         "actors": [span_row(span, schema) for span in gold.actors],
-        "context": context,
+        "context": context_row(context),
         "annotators": len(raw),
         "agreement": agreeing / len(raw) if len(raw) >= 2 else None,
     }
 
 
-def actor_rows(sentence: dict, schema: ReleaseSchema) -> Iterator[dict]:
+def actor_rows(sentence: Row, schema: ReleaseSchema) -> Iterator[Row]:
+    """The `actors` rows of a `sentences` row, one per actor span, numbered `<sentence id>:<target id>:<n>`
+    (`<sentence id>:<n>` in the layout of 1.0.0)."""
     # A mention of one sentence for two targets is two rows (its stance is toward each target).
     prefix = f"{sentence['id']}:{sentence['target_id']}" if schema.with_target_id else sentence["id"]
     for number, span in enumerate(sentence["actors"]):
@@ -337,7 +343,7 @@ def actor_rows(sentence: dict, schema: ReleaseSchema) -> Iterator[dict]:
         }
 
 
-def actor_tag_row(segment: Segment, tokens: TokenSpans, spans: Sequence[ActorSpan], schema: ReleaseSchema) -> dict:
+def actor_tag_row(segment: Segment, tokens: TokenSpans, spans: Sequence[ActorSpan], schema: ReleaseSchema) -> Row:
     """Tokens and BIO tags; a token inside two overlapping spans keeps the tag of the earlier span."""
     tags = [0] * len(tokens)
     for span in spans:
@@ -354,7 +360,8 @@ def actor_tag_row(segment: Segment, tokens: TokenSpans, spans: Sequence[ActorSpa
 
 def article_row(
     article: Article, segments: Sequence[Segment], schema: ReleaseSchema, targets: Sequence[str] = ()
-) -> dict:
+) -> Row:
+    """The `articles` row of an article: catalogue metadata, its targets, full text and its segments' offsets."""
     return {
         "id": article.id,
         "title": article.title,
@@ -372,7 +379,8 @@ def article_row(
     }
 
 
-def raw_annotation_row(annotation: Annotation, schema: ReleaseSchema) -> dict:
+def raw_annotation_row(annotation: Annotation, schema: ReleaseSchema) -> Row:
+    """The `raw_annotations` row of one annotator's annotation of a (segment, target), as annotated."""
     return {
         "segment_id": annotation.segment_id,
         "article_id": annotation.article_id,
@@ -426,17 +434,17 @@ def agreement_summary(tables: Tables, target: str) -> dict[str, float | int | No
     }
 
 
-def _alpha(raw: Sequence[dict]) -> float | None:
+def _alpha(raw: Sequence[Row]) -> float | None:
     stances: dict[str, dict[str, int]] = defaultdict(dict)  # segment -> annotator -> stance
     for row in raw:
         stances[row["segment_id"]][row["annotator"]] = row["stance"]
     return nominal_alpha(stances.values())
 
 
-def diff_tables(old: Tables, new: Tables) -> dict[str, list[dict]]:
+def diff_tables(old: Tables, new: Tables) -> dict[str, list[dict[str, str | int]]]:
     """Per config, one entry per split of either release: rows, rows added/removed (by id), rows moved in from
     another split (never expected), and how many kept rows changed each compared label."""
-    report: dict[str, list[dict]] = {}
+    report: dict[str, list[dict[str, str | int]]] = {}
     for config in CONFIGS:
         keys = _shared_keys(config, old.get(config, {}), new.get(config, {}))
         old_rows = _keyed(config, keys, old.get(config, {}))
@@ -466,22 +474,25 @@ def diff_tables(old: Tables, new: Tables) -> dict[str, list[dict]]:
     return report
 
 
-def _shared_keys(config: str, *releases: Mapping[str, list[dict]]) -> tuple[str, ...]:
+def _shared_keys(config: str, *releases: Mapping[str, list[Row]]) -> tuple[str, ...]:
     """The key columns of a config that the rows of every given release have (format 1 rows have no target_id)."""
     columns = [next((set(row) for rows in splits.values() for row in rows), None) for splits in releases]
     present = [found for found in columns if found is not None]
     return tuple(key for key in ROW_KEYS[config] if all(key in found for found in present))
 
 
-def _keyed(config: str, keys: tuple[str, ...], splits: Mapping[str, list[dict]]) -> dict[tuple, tuple[str, dict]]:
-    keyed: dict[tuple, tuple[str, dict]] = {}
+def _keyed(
+    config: str, keys: tuple[str, ...], splits: Mapping[str, list[Row]]
+) -> dict[tuple[Any, ...], tuple[str, Row]]:
+    keyed: dict[tuple[Any, ...], tuple[str, Row]] = {}
     for split, rows in splits.items():
         for row in rows:
             key = tuple(row[column] for column in keys)
             if key in keyed:
                 raise ReleaseError(
-                    f"{config}: two rows share the key {dict(zip(keys, key))}: releases of different formats with "
-                    "several targets cannot be compared row by row"
+                    config,
+                    f"two rows share the key {dict(zip(keys, key, strict=True))}: releases of different layouts "
+                    "with several targets cannot be compared row by row",
                 )
             keyed[key] = (split, row)
     return keyed
