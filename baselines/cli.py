@@ -3,20 +3,28 @@
 from __future__ import annotations
 
 import argparse
+import logging
 import sys
 from pathlib import Path
 
 DEFAULT_TARGET_COLUMN = "target"
+# The choices of --target-handling and --normalization, as in baselines.models and baselines.features (which import
+# scikit-learn: parsing arguments stays cheap). tests/test_baseline.py checks that they agree.
+TARGET_HANDLING = ("auto", "pooled", "per-target", "augmented")
+NORMALIZATIONS = ("none", "social-media")
 
 
 def add_commands(subparsers: argparse._SubParsersAction) -> None:
+    """Mount `baseline` and `predict` on the `stance-corpus` parser."""
     baseline = subparsers.add_parser(
         "baseline",
         help="evaluate scikit-learn stance and actor baselines on a dataset and write a report",
         description="Evaluate majority, stratified, tfidf-logreg and tfidf-svm stance models (and the actor "
-        "taggers when the dataset has the actor configs) on DATASET, anything datasets.load_dataset opens offline "
-        "(default: the project's current release, <releases>/<its version>). Writes report.json, report.md, "
-        "PNG plots and the fitted models (skops) to --out.",
+        "taggers and actor-stance models when the dataset has the actor configs) on DATASET, anything "
+        "datasets.load_dataset opens offline (default: the project's current release, <releases>/<its version>). "
+        "With several targets, how the target enters the model (pooled, per-target, augmented) is chosen by "
+        "cross-validation on the training rows. Writes report.json, report.md, PNG plots and the fitted models "
+        "(skops) to --out.",
     )
     baseline.add_argument("dataset", nargs="?", metavar="DATASET")
     baseline.add_argument("--config", help="default: 'sentences' when the dataset has it, else its default config")
@@ -25,6 +33,19 @@ def add_commands(subparsers: argparse._SubParsersAction) -> None:
     baseline.add_argument("--label-column", default="stance", help="a ClassLabel or a string column")
     baseline.add_argument("--target-column", help=f"default: {DEFAULT_TARGET_COLUMN!r} when the dataset has it")
     baseline.add_argument("--seed", type=int, default=0)
+    baseline.add_argument(
+        "--target-handling",
+        choices=TARGET_HANDLING,
+        default="auto",
+        help="one model for all targets with a one-hot target (pooled), one per target (per-target), or shared + "
+        "per-target feature copies (augmented); default: auto, chosen by cross-validation on the training rows",
+    )
+    baseline.add_argument(
+        "--normalization",
+        choices=NORMALIZATIONS,
+        default="none",
+        help="social-media: split hashtags into words (for tweets; news text has none); default: %(default)s",
+    )
     baseline.add_argument(
         "--actor-registry",
         type=Path,
@@ -36,7 +57,7 @@ def add_commands(subparsers: argparse._SubParsersAction) -> None:
     predict = subparsers.add_parser(
         "predict",
         help="label sentences with a saved stance model, the most uncertain first",
-        description="Label the sentences of INPUT (JSON lines with 'text' and optionally 'id', 'target', 'kind', "
+        description="Label the sentences of INPUT (JSON lines with 'id' and 'text' and optionally 'target', 'kind', "
         "e.g. the output of `stance-corpus segment`; default: stdin) with MODEL, a .skops file written by "
         "`stance-corpus baseline`. Writes one JSON line per sentence: segment_id, label, scores, model_version, "
         "uncertainty, sorted by uncertainty (highest first).",
@@ -54,12 +75,15 @@ def add_commands(subparsers: argparse._SubParsersAction) -> None:
 
 # The baselines import datasets and scikit-learn (seconds); importing them only when used keeps other commands quick.
 def run_baseline_command(args: argparse.Namespace) -> None:
+    """`stance-corpus baseline`: load the dataset, run every baseline, write the report."""
     import datasets
     from stance_corpus.baselines.data import Columns, default_dataset, load_stance_data
-    from stance_corpus.baselines.run import run_baseline
+    from stance_corpus.baselines.progress import Progress
     from stance_corpus.corpus.project import CONFIG_FILE, load_project
 
     datasets.disable_progress_bars()
+    # A dataset folder whose README.md has no YAML header is fine here; the Hub's warning would cut the bar.
+    logging.getLogger("huggingface_hub.repocard").setLevel(logging.ERROR)
     project = load_project(args.project) if not args.dataset or (args.project / CONFIG_FILE).is_file() else None
     dataset = args.dataset or str(default_dataset(project))
     columns = Columns(
@@ -68,23 +92,37 @@ def run_baseline_command(args: argparse.Namespace) -> None:
         target=args.target_column or DEFAULT_TARGET_COLUMN,
         target_required=args.target_column is not None,
     )
-    data = load_stance_data(dataset, args.config, columns)
-    reports = project.reports if project is not None else Path("reports")
-    registry = args.actor_registry or (project.actors if project is not None else None)
-    out = run_baseline(data, args.out or reports / data.version, args.seed, registry, project)
+    data = load_stance_data(dataset, args.config, columns)  # before the bar: a bad dataset is one line on stderr
+    with Progress() as progress:
+        with progress.stage("import scikit-learn, matplotlib, skops"):
+            from stance_corpus.baselines.models import ModelOptions
+            from stance_corpus.baselines.run import run_baseline
+        options = ModelOptions(target_handling=args.target_handling, normalization=args.normalization)
+        out = args.out or (project.reports if project is not None else Path("reports")) / data.version
+        registry = args.actor_registry or (project.actors if project is not None else None)
+        scheme = project.scheme if project is not None else None
+        out = run_baseline(data, out, args.seed, registry, options, progress, scheme)
     print(f"baseline report of {dataset} {data.version}: {out / 'report.md'} (and report.json, plots, models/)")
 
 
 def run_predict_command(args: argparse.Namespace) -> None:
-    from stance_corpus.baselines.predict import load_model, predict_sentences, read_sentences, write_predictions
+    """`stance-corpus predict`: label JSON-lines sentences with a saved model, most uncertain first."""
+    from stance_corpus.baselines.predict import (
+        check_predictable,
+        load_model,
+        predict_sentences,
+        read_sentences,
+        write_predictions,
+    )
     from stance_corpus.corpus.errors import InputError
     from stance_corpus.corpus.jsonl import read_jsonl, write_jsonl
     from stance_corpus.corpus.project import CONFIG_FILE, load_project
 
     bundle = load_model(args.model)
-    if args.target and (args.project / CONFIG_FILE).is_file():
-        scheme = load_project(args.project).scheme
-        args.target = scheme.target(args.target).name if args.target in scheme.target_ids else args.target
+    scheme = load_project(args.project).scheme if (args.project / CONFIG_FILE).is_file() else None
+    if args.target and scheme is not None and args.target in scheme.target_ids:
+        args.target = scheme.target(args.target).name
+    check_predictable(bundle, args.model, scheme.stance_names if scheme is not None else None)
     where = str(args.input or "<stdin>")
     try:
         records = list(read_jsonl(args.input or sys.stdin.buffer, where))

@@ -167,8 +167,11 @@ def _prepared(
         return
     import multiprocessing
 
-    # fork: the workers inherit the imported libraries instead of importing them again.
-    context = multiprocessing.get_context("fork" if "fork" in multiprocessing.get_all_start_methods() else None)
+    # Not fork: a forked child of a process with other threads (a test runner's, a library's) can inherit a lock
+    # that one of them held and wait on it forever. forkserver starts the workers from a clean single-threaded
+    # process where the platform has it.
+    methods = multiprocessing.get_all_start_methods()
+    context = multiprocessing.get_context("forkserver" if "forkserver" in methods else "spawn")
     pool = context.Pool(min(workers, os.cpu_count() or workers), initializer=_set_defaults, initargs=(defaults,))
     try:
         yield pool.imap(_process_in_worker, records, chunksize=4)
