@@ -51,7 +51,8 @@ def atomic_path(path: Path, mode: int = 0o644) -> Iterator[Path]:
 
 
 def write_text_atomic(path: Path, text: str, mode: int = 0o644) -> None:
-    """Replace `path` (see atomic_path) with `text` in UTF-8."""
+    """Replace `path` (see atomic_path) with `text` (UTF-8) in one step: a reader sees the old file or the whole
+    new one."""
     with atomic_path(path, mode) as temporary:
         temporary.write_text(text, encoding="utf-8")
 

@@ -4,8 +4,8 @@ A sentence edited (or an article removed) after it was annotated leaves records 
 segment id is unknown, or its text or kind changed. They are listed, and retired to an archive, never deleted:
 
     segment_problem(record, segments)      why a record does not fit the current segments (None when it fits)
-    find_orphans(store, paths)             every such record of annotations.jsonl and gold.jsonl, with its line
-    retire_orphans(store, orphans)         append them to STORE/retired.jsonl, then rewrite the store without them
+    find_orphans(project, paths)           every such record of annotations.jsonl and gold.jsonl, with its line
+    retire_orphans(project, orphans)       append them to STORE/retired.jsonl, then rewrite the store without them
     orphan_report(orphans, store)          lines for people: each record and problem, what to do
     without_retired(store, annotations)    pulled annotations less those retired as they are (pull does not bring
                                            a retired annotation back unless it was changed in Label Studio since)
@@ -16,7 +16,7 @@ Records are handled through the store's own reader and writer (corpus/store.py),
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -24,7 +24,8 @@ from pathlib import Path
 from stance_corpus.corpus.articles import iter_articles
 from stance_corpus.corpus.files import atomic_path
 from stance_corpus.corpus.jsonl import dumps, read_jsonl, to_plain
-from stance_corpus.corpus.schema import ANNOTATED_KINDS, Annotation, Segment
+from stance_corpus.corpus.project import Project
+from stance_corpus.corpus.schema import ANNOTATED_KINDS, Annotation, Scheme, Segment
 from stance_corpus.corpus.segment import segment_article
 from stance_corpus.corpus.store import ANNOTATIONS_FILE, GOLD_FILE, read_annotations, write_annotations
 
@@ -32,9 +33,14 @@ RETIRED_FILE = "retired.jsonl"
 STORE_FILES = (ANNOTATIONS_FILE, GOLD_FILE)
 
 
-def segment_problem(annotation: Annotation, segments: Mapping[str, Segment]) -> str | None:
+def segment_problem(
+    annotation: Annotation,
+    segments: Mapping[str, Segment],
+    article_targets: Mapping[str, tuple[str, ...]] | None = None,
+) -> str | None:
     """Why a store record does not fit the current segments (None when it does): unknown segment id, another
-    article, changed text, or a kind that carries no stance."""
+    article, changed text, a kind that carries no stance, or (with `article_targets`: article id -> its target ids)
+    a target its article is no longer annotated for."""
     segment = segments.get(annotation.segment_id)
     if segment is None:
         return (
@@ -49,6 +55,11 @@ def segment_problem(annotation: Annotation, segments: Mapping[str, Segment]) -> 
         )
     if segment.kind not in ANNOTATED_KINDS:
         return f"segment {segment.id} is a {segment.kind.value} segment, which carries no stance"
+    if article_targets is not None and annotation.target not in article_targets.get(segment.article_id, ()):
+        return (
+            f"target {annotation.target!r} is not a target of article {segment.article_id} (its targets: "
+            f"{', '.join(article_targets.get(segment.article_id, ()))}; the catalogue's `targets` field lists them)"
+        )
     return None
 
 
@@ -62,45 +73,38 @@ class Orphan:
     problem: str
 
 
-def corpus_segments(paths: Sequence[str | Path], article_ids: Iterable[str] | None = None) -> dict[str, Segment]:
-    """The segments of the articles under `paths` by id; only those of `article_ids` when given (the articles a
-    store refers to: the rest need not be segmented). An article that is gone simply has no segments."""
-    wanted = None if article_ids is None else set(article_ids)
-    return {
-        segment.id: segment
-        for article in iter_articles(list(paths))
-        if wanted is None or article.id in wanted
-        for segment in segment_article(article)
-    }
-
-
-def find_orphans(store: Path, paths: Sequence[str | Path]) -> list[Orphan]:
-    """Every record of the store's files whose segment is not in the corpus under `paths` as it was annotated."""
-    records = {name: _numbered(store / name) for name in STORE_FILES}
-    segments = corpus_segments(paths, {a.article_id for lines in records.values() for _, a in lines})
+def find_orphans(project: Project, paths: Sequence[str | Path] = ()) -> list[Orphan]:
+    """Every record of the project's store files whose segment is not in the corpus (the articles under `paths`,
+    default the project's seeds) as it was annotated, or whose target its article no longer lists."""
+    records = {name: _numbered(project.store / name, project.scheme) for name in STORE_FILES}
+    wanted = {annotation.article_id for lines in records.values() for _, annotation in lines}
+    # Only the articles the store refers to are segmented; an article that is gone simply has no segments.
+    articles = [a for a in iter_articles(list(paths) or [project.seeds], project.scheme) if a.id in wanted]
+    segments = {s.id: s for article in articles for s in segment_article(article, project.segmentation)}
+    article_targets = {article.id: tuple(t.id for t in project.targets_of(article)) for article in articles}
     return [
         Orphan(name, line, annotation, problem)
         for name, lines in records.items()
         for line, annotation in lines
-        if (problem := segment_problem(annotation, segments)) is not None
+        if (problem := segment_problem(annotation, segments, article_targets)) is not None
     ]
 
 
-def _numbered(path: Path) -> list[tuple[int, Annotation]]:
+def _numbered(path: Path, scheme: Scheme) -> list[tuple[int, Annotation]]:
     """(file line, record) of a store file, read (and checked) by the store's reader."""
     if not path.exists():
         return []
     lines = [number for number, _ in read_jsonl(path)]
-    return list(zip(lines, read_annotations(path)))
+    return list(zip(lines, read_annotations(path, scheme)))
 
 
-def retire_orphans(store: Path, orphans: Sequence[Orphan]) -> Path:
-    """Move the orphans out of the store into STORE/retired.jsonl; returns that archive's path.
+def retire_orphans(project: Project, orphans: Sequence[Orphan]) -> Path:
+    """Move the orphans out of the project's store into STORE/retired.jsonl; returns that archive's path.
 
     The archive is written first (old lines kept, the new ones appended, atomically), then each store file without
     its orphans: a command killed in between leaves a record in both places, never in neither.
     """
-    archive = store / RETIRED_FILE
+    archive = project.store / RETIRED_FILE
     retired_at = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
     entries = (
         {"file": o.file, "line": o.line, "problem": o.problem, "retired_at": retired_at,
@@ -114,8 +118,8 @@ def retire_orphans(store: Path, orphans: Sequence[Orphan]) -> Path:
     for name in STORE_FILES:
         leaving = [orphan.annotation for orphan in orphans if orphan.file == name]
         if leaving:
-            path = store / name
-            kept = [annotation for annotation in read_annotations(path) if annotation not in leaving]
+            path = project.store / name
+            kept = [annotation for annotation in read_annotations(path, project.scheme) if annotation not in leaving]
             write_annotations(path, kept)
     return archive
 

@@ -73,14 +73,16 @@ def release_names(store: Path, annotators: Iterable[str], pinned: bool) -> dict[
         emails = sorted(a for a in annotators if "@" in a)
         if emails and not pinned:
             raise ReleaseError(
-                f"{path}: missing, so the release would name annotators by email ({emails[0]}"
-                f"{' and more' if len(emails) > 1 else ''}): `stance-corpus pull` writes it, or write it by hand"
+                path,
+                f"missing, so the release would name annotators by email ({emails[0]}"
+                f"{' and more' if len(emails) > 1 else ''}): `stance-corpus pull` writes it, or write it by hand",
             )
         return {annotator: annotator for annotator in annotators}
     missing = sorted(annotators - saved.keys())
     if missing:
         raise ReleaseError(
-            f"{path}: no pseudonym for annotator {missing[0]}{' and more' if len(missing) > 1 else ''}: "
-            "`stance-corpus pull` adds them, or add them by hand"
+            path,
+            f"no pseudonym for annotator {missing[0]}{' and more' if len(missing) > 1 else ''}: "
+            "`stance-corpus pull` adds them, or add them by hand",
         )
     return {annotator: saved[annotator] for annotator in annotators}

@@ -1,9 +1,13 @@
-"""The one adapter between Label Studio JSON and our records (labeling config: labeling/config.xml).
+"""The one adapter between Label Studio JSON and our records (labeling config: labeling/config.py).
 
-    annotation_from_label_studio(task, annotation)  an exported annotation -> a checked Annotation record
+    task_data_from_label_studio(data, target_id)    a task's `data` -> TaskData (tasks pushed before targets were
+                                                    data have no target_id: they are the project's target's)
+    annotation_from_label_studio(task, annotation, scheme, target_id)
+                                                    an exported annotation -> a checked Annotation record
     result_from_spans(text, spans)                  actor spans -> a Label Studio result (for predictions)
     result_from_labels(text, stance, spans)         sentence stance + actor spans -> a full annotation result
     prediction_from_stance(task_id, text, p, spans) a stance model's label + actor spans -> one task prediction
+    required_id(value, what)                        the id of an object the SDK returns (typed optional there)
 
 A span is several results sharing one region `id`: the `actor` labels (offsets, type), the per-region
 `actor_stance` choice and the per-region `actor_id` text. Offsets are checked against the task text; the browser
@@ -16,25 +20,39 @@ from collections import defaultdict
 from collections.abc import Iterable
 
 from stance_corpus.corpus.errors import InputError
-from stance_corpus.corpus.schema import ActorSpan, Annotation, Stance, StancePrediction
+from stance_corpus.corpus.schema import ActorSpan, Annotation, Scheme, StancePrediction, TaskData
 from stance_corpus.corpus.store import annotation_from_record
+from stance_corpus.labeling.config import ACTOR_ID, ACTOR_LABELS, ACTOR_STANCE, SEGMENT_TEXT, SENTENCE_STANCE
 from stance_corpus.labeling.errors import LabelStudioError
 
-SENTENCE_STANCE = "stance"
-ACTOR_LABELS = "actor"
-ACTOR_STANCE = "actor_stance"
-ACTOR_ID = "actor_id"
-SEGMENT_TEXT = "text"
 _REGION_ATTRIBUTES = (ACTOR_STANCE, ACTOR_ID)
+_TASK_FIELDS = ("text", "segment_id", "article_id", "target_id", "target", "headline", "previous", "next", "kind")
 
 
-def annotation_from_label_studio(task: dict, annotation: dict) -> Annotation:
-    """The Annotation of one exported (completed, not cancelled) annotation; LabelStudioError names task + problem.
+def task_data_from_label_studio(data: object, target_id: str) -> TaskData:
+    """The TaskData of a task's `data` in the project of `target_id`; missing fields read as "" (a task pushed
+    before targets were data has no target_id)."""
+    fields = data if isinstance(data, dict) else {}
+    values: dict[str, str] = {}
+    for name in _TASK_FIELDS:
+        value = fields.get(name)
+        values[name] = value if isinstance(value, str) else ""
+    return TaskData(**{**values, "target_id": values["target_id"] or target_id})
+
+
+def annotation_from_label_studio(task: dict, annotation: dict, scheme: Scheme, target_id: str) -> Annotation:
+    """The Annotation of one exported (completed, not cancelled) annotation of the project of `target_id`, checked
+    against the scheme; LabelStudioError names task + problem.
 
     `annotation["completed_by"]` must be the serialized user (export option `annotations__completed_by`), whose
     email is the annotator's identity.
     """
     data = task.get("data") or {}
+    if data.get("target_id", target_id) != target_id:
+        raise LabelStudioError(
+            f"task {task.get('id')} (segment {data.get('segment_id')}): its target {data.get('target_id')!r} is not "
+            f"{target_id!r}, the target of its project"
+        )
     annotator = (
         (annotation.get("completed_by") or {}).get("email")
         if isinstance(annotation.get("completed_by"), dict)
@@ -66,7 +84,7 @@ def annotation_from_label_studio(task: dict, annotation: dict) -> Annotation:
         "segment_id": data.get("segment_id"),
         "article_id": data.get("article_id"),
         "text": text,
-        "target": data.get("target"),
+        "target": target_id,
         "annotator": annotator,
         "stance": sentence_stances[0][0],
         "actors": [_span_record(region_id, parts, text, where) for region_id, parts in regions.items()],
@@ -74,7 +92,7 @@ def annotation_from_label_studio(task: dict, annotation: dict) -> Annotation:
         "updated_at": annotation.get("updated_at"),
     }
     try:
-        return annotation_from_record(record, where)
+        return annotation_from_record(record, where, scheme)
     except InputError as error:
         raise LabelStudioError(str(error)) from error
 
@@ -117,14 +135,14 @@ def result_from_spans(text: str, spans: Iterable[ActorSpan]) -> list[dict]:
         }
         common = {"id": f"actor{number}", "to_name": SEGMENT_TEXT}
         result.append(
-            {**common, "from_name": ACTOR_LABELS, "type": "labels", "value": {**region, "labels": [span.type.value]}}
+            {**common, "from_name": ACTOR_LABELS, "type": "labels", "value": {**region, "labels": [span.type]}}
         )
         result.append(
             {
                 **common,
                 "from_name": ACTOR_STANCE,
                 "type": "choices",
-                "value": {**region, "choices": [span.stance.value]},
+                "value": {**region, "choices": [span.stance]},
             }
         )
         if span.actor_id:
@@ -134,10 +152,10 @@ def result_from_spans(text: str, spans: Iterable[ActorSpan]) -> list[dict]:
     return result
 
 
-def result_from_labels(text: str, stance: Stance, spans: Iterable[ActorSpan]) -> list[dict]:
+def result_from_labels(text: str, stance: str, spans: Iterable[ActorSpan]) -> list[dict]:
     """A Label Studio result holding a whole annotation: the sentence stance and every actor span."""
     sentence = {"id": "sentence", "from_name": SENTENCE_STANCE, "to_name": SEGMENT_TEXT, "type": "choices"}
-    return [{**sentence, "value": {"choices": [stance.value]}}, *result_from_spans(text, spans)]
+    return [{**sentence, "value": {"choices": [stance]}}, *result_from_spans(text, spans)]
 
 
 def prediction_from_stance(task_id: int, text: str, prediction: StancePrediction, spans: Iterable[ActorSpan]) -> dict:
@@ -171,3 +189,10 @@ def _python_offsets(text: str, start: object, end: object, span_text: object) ->
 
 def _utf16_offset(text: str, index: int) -> int:
     return len(text[:index].encode("utf-16-le")) // 2
+
+
+def required_id(value: int | None, what: str) -> int:
+    """The id of a project, task or export as the SDK returns it: optional in its types, always set by the server."""
+    if value is None:
+        raise LabelStudioError(f"Label Studio returned {what} without an id")
+    return value

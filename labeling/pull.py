@@ -3,7 +3,9 @@
 export_snapshot(client, project_id)   the project's tasks with all their annotations (server-side snapshot), read
                                       one task at a time from a temporary file; nothing of it is left on a local
                                       server, only its file on a team server (docs/reliability.md)
-annotations_from_export(tasks)        checked Annotation records + counts; pure, raises on any invalid one
+annotations_from_export(tasks, scheme, target_id)
+                                      checked Annotation records of one target's project + counts; pure, raises
+                                      on any invalid one
 
 Only the Annotation records are kept: the export (about 10 KB per task in memory with two annotators) is never
 held whole, so a pull's memory does not grow with the export (docs/benchmarks.md, "Label Studio at scale").
@@ -26,8 +28,9 @@ from typing import IO
 
 import ijson
 from label_studio_sdk import LabelStudio
-from stance_corpus.corpus.schema import Annotation
-from stance_corpus.labeling.convert import annotation_from_label_studio
+from label_studio_sdk.types import SerializationOptionRequest, SerializationOptionsRequest
+from stance_corpus.corpus.schema import Annotation, Scheme
+from stance_corpus.labeling.convert import annotation_from_label_studio, required_id
 from stance_corpus.labeling.errors import LabelStudioError, label_studio_errors
 from tqdm import tqdm
 
@@ -39,11 +42,11 @@ PULL_LOCK_FILE = "pull.lock"
 # Where Label Studio keeps a project's export snapshots: MEDIA_ROOT/DELAYED_EXPORT_DIR/<project id>/ (settings/base.py).
 EXPORT_FILES_DIR = Path("media") / "export"
 # The annotator is known by email, so the export carries the whole user; drafts and predictions only as ids.
-SERIALIZATION = {
-    "annotations__completed_by": {"only_id": False},
-    "drafts": {"only_id": True},
-    "predictions": {"only_id": True},
-}
+SERIALIZATION = SerializationOptionsRequest(  # sent as {"annotations__completed_by": {"only_id": false}, ...}
+    annotations_completed_by=SerializationOptionRequest(only_id=False),
+    drafts=SerializationOptionRequest(only_id=True),
+    predictions=SerializationOptionRequest(only_id=True),
+)
 JSON_WHITESPACE = b" \t\r\n"
 
 
@@ -101,9 +104,9 @@ def _download_snapshot(
     """Create, download and delete one snapshot; returns (the file a team server keeps, leftovers removed)."""
     with label_studio_errors(f"export project {project_id}"):
         export = client.projects.exports.create(
-            id=project_id, title=SNAPSHOT_TITLE, serialization_options=SERIALIZATION  # type: ignore[arg-type]
+            id=project_id, title=SNAPSHOT_TITLE, serialization_options=SERIALIZATION
         )
-        export_id = int(export.id or 0)
+        export_id = required_id(export.id, f"the export snapshot of project {project_id}")
         filename = None
         try:
             filename = _wait_and_download(client, project_id, export_id, destination)
@@ -185,7 +188,7 @@ def _remove_leftovers(client: LabelStudio, project_id: int, own, data_dir: Path 
         if data_dir is not None and export.md5 and export.md5 not in theirs:
             for path in _files_of(data_dir, project_id, export.md5):
                 path.unlink(missing_ok=True)
-        client.projects.exports.delete(id=project_id, export_pk=int(export.id or 0))
+        client.projects.exports.delete(id=project_id, export_pk=required_id(export.id, f"export of {project_id}"))
         removed += 1
     return removed
 
@@ -209,6 +212,8 @@ def _tasks_in(snapshot: IO[bytes], project_id: int) -> Iterator[dict]:
 
 @dataclass
 class PullResult:
+    """The checked records of one project's export, and what else the export held."""
+
     annotations: list[Annotation] = field(default_factory=list)
     completed: Counter[str] = field(default_factory=Counter)  # per annotator email
     cancelled: Counter[str] = field(default_factory=Counter)  # skipped tasks, per annotator email
@@ -217,12 +222,13 @@ class PullResult:
     tasks_without_annotation: int = 0
 
 
-def annotations_from_export(tasks: Iterable[dict]) -> PullResult:
-    """Every completed annotation as a checked record; LabelStudioError naming the first problem (and how many).
+def annotations_from_export(tasks: Iterable[dict], scheme: Scheme, target_id: str) -> PullResult:
+    """Every completed annotation of the project of `target_id` as a checked record; LabelStudioError naming the
+    first problem (and how many).
 
     Tasks are consumed one at a time and only their records kept. Cancelled (skipped) annotations are counted, not
     stored. One annotator with two completed annotations of one task is a problem: the store keeps one annotation
-    per segment and annotator.
+    per segment, target and annotator.
     """
     result = PullResult()
     problems: list[str] = []
@@ -237,7 +243,7 @@ def annotations_from_export(tasks: Iterable[dict]) -> PullResult:
             result.tasks_without_annotation += 1
         for raw in completed:
             try:
-                annotation = annotation_from_label_studio(task, raw)
+                annotation = annotation_from_label_studio(task, raw, scheme, target_id)
             except LabelStudioError as error:
                 problems.append(str(error))
                 continue

@@ -237,7 +237,13 @@ def open_label_studio(
                 url = running_url
             else:
                 extra_env = DATABASE_ENV[database] if database else None  # None: DJANGO_DB of the environment
-                server = stack.enter_context(start_local_server(data_dir, extra_env=extra_env, **credentials))
+                server = stack.enter_context(start_local_server(
+                        data_dir,
+                        extra_env=extra_env,
+                        username=credentials["username"],
+                        password=credentials["password"],
+                        token=credentials["token"],
+                    ))
                 url = server.url
         client = connect(url, token)
         with label_studio_errors(url=url):

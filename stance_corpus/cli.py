@@ -9,6 +9,7 @@ import signal
 import sys
 import threading
 from importlib.metadata import version
+from pathlib import Path
 
 from stance_corpus.baselines import cli as baselines_cli
 from stance_corpus.corpus import cli as corpus_cli
@@ -16,11 +17,13 @@ from stance_corpus.corpus.errors import StanceCorpusError
 from stance_corpus.labeling import cli as labeling_cli
 
 COMMAND_MODULES = [corpus_cli, labeling_cli, baselines_cli]
+PROJECT_HELP = "the corpus project: a folder with stance-corpus.toml (default: the current folder)"
 # A write that fails for want of room (stdout redirected to a full disk, or /dev/full): one line, not a traceback.
 WRITE_FAILURES = {errno.ENOSPC, errno.EDQUOT, errno.EFBIG, errno.EIO}
 
 
 def build_parser() -> argparse.ArgumentParser:
+    """The `stance-corpus` argument parser, with the sub-commands of corpus, labeling and baselines."""
     parser = argparse.ArgumentParser(
         prog="stance-corpus",
         description="Build, annotate and release a sentence-level stance and actor corpus of news articles.",
@@ -29,7 +32,23 @@ def build_parser() -> argparse.ArgumentParser:
     subparsers = parser.add_subparsers(title="commands", metavar="COMMAND", required=True)
     for module in COMMAND_MODULES:
         module.add_commands(subparsers)
+    _add_project_option(subparsers)
     return parser
+
+
+def _add_project_option(subparsers: argparse._SubParsersAction) -> None:
+    """`--project DIR` on every command (and on its own sub-commands, as in `release diff`), but `init`.
+
+    Suppressed defaults, so that `release --project X diff A B` keeps X; main() fills in the current folder.
+    """
+    for command in dict.fromkeys(subparsers.choices.values()):
+        if command.get_default("takes_project") is False:
+            continue
+        if "--project" not in command._option_string_actions:  # a command may define it itself (ingest)
+            command.add_argument("--project", type=Path, default=argparse.SUPPRESS, metavar="DIR", help=PROJECT_HELP)
+        for action in command._subparsers._group_actions if command._subparsers else ():
+            if isinstance(action, argparse._SubParsersAction):
+                _add_project_option(action)
 
 
 def _interrupt(signum: int, frame: object) -> None:
@@ -37,7 +56,13 @@ def _interrupt(signum: int, frame: object) -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
+    """Run `stance-corpus` with `argv` (default: sys.argv[1:]); returns the exit status.
+
+    0 on success, 1 after a StanceCorpusError (printed as one line), 130 when interrupted (Ctrl-C or SIGTERM),
+    141 when stdout was closed by its reader.
+    """
     args = build_parser().parse_args(argv)
+    args.project = getattr(args, "project", Path())
     if threading.current_thread() is threading.main_thread():  # signal handlers can only be set there
         # SIGTERM and SIGINT both unwind like Ctrl-C, so a Label Studio server started by the command is stopped,
         # not orphaned; SIGINT explicitly, because a shell that starts us in the background makes us ignore it.

@@ -18,13 +18,15 @@ import sys
 import sysconfig
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import ClassVar
+from typing import Any, ClassVar
 
 import pytest
+from helpers import TARGET_ID, annotate, labeling_project, pull, run, stance_result, users, write_store
 from stance_corpus.corpus.errors import ReleaseError
-from stance_corpus.corpus.schema import GOLD_ANNOTATOR, Annotation, Stance
+from stance_corpus.corpus.project import load_project
+from stance_corpus.corpus.schema import GOLD_ANNOTATOR
 from stance_corpus.corpus.store import read_annotations, write_annotations
 from stance_corpus.labeling.pull import SERIALIZATION, SNAPSHOT_TITLE
 from stance_corpus.labeling.server import (
@@ -41,17 +43,10 @@ from stance_corpus.labeling.server import (
 from stance_corpus.cli import main
 
 REPO = Path(__file__).resolve().parents[1]
-LABELING = Path(__file__).parent / "data" / "test_labeling"
-AGREEMENT_STORE = Path(__file__).parent / "data" / "test_labeling_agreement"
-TARGET = "the Geneva talks"
+DATA = Path(__file__).parent / "data"
+AGREEMENT_STORE = DATA / "test_labeling_agreement"
 
 labelstudio = pytest.mark.labelstudio
-
-
-def run(capsys: pytest.CaptureFixture, *args: str | Path) -> tuple[int, str, str]:
-    code = main([str(arg) for arg in args])
-    captured = capsys.readouterr()
-    return code, captured.out, captured.err
 
 
 def local_env() -> dict[str, str]:
@@ -59,7 +54,7 @@ def local_env() -> dict[str, str]:
     return {k: v for k, v in os.environ.items() if k not in (URL_ENV, TOKEN_ENV)}
 
 
-def command(*args: str | Path, **options) -> subprocess.CompletedProcess:
+def command(*args: str | Path, **options: Any) -> subprocess.CompletedProcess[str]:
     """`stance-corpus ARGS` in a process of its own, without a team server; stdout and stderr captured."""
     options = {"stdout": subprocess.PIPE, "stderr": subprocess.PIPE, "text": True, **options}
     return subprocess.run(
@@ -68,7 +63,7 @@ def command(*args: str | Path, **options) -> subprocess.CompletedProcess:
     )
 
 
-def spawn(*args: str | Path) -> subprocess.Popen:
+def spawn(*args: str | Path) -> subprocess.Popen[str]:
     """`stance-corpus ARGS` started in a process of its own, without a team server."""
     return subprocess.Popen(
         [sys.executable, "-m", "stance_corpus.cli", *map(str, args)],
@@ -80,25 +75,14 @@ def last_line(text: str) -> str:
     return text.strip().splitlines()[-1]
 
 
-def annotate_args(seeds: Path, project: str, *extra: str | Path) -> list[str | Path]:
-    return [
-        "annotate", seeds, "--project", project, "--target", TARGET, "--actors", LABELING / "actors.jsonl",
-        "--guidelines", LABELING / "card.md", *extra,
-    ]
-
-
-def stance_result(stance: str) -> list[dict]:
-    return [{"id": "s", "from_name": "stance", "to_name": "text", "type": "choices", "value": {"choices": [stance]}}]
-
-
 def export_files(server_data_dir: Path, project_id: int) -> list[str]:
     folder = server_data_dir / "media" / "export" / str(project_id)
     return sorted(path.name for path in folder.iterdir()) if folder.exists() else []
 
 
-def project_id(client, title: str) -> int:
-    (project,) = [p for p in client.projects.list(title=title) if p.title == title]
-    return project.id
+def project_id(client: Any, title: str) -> int:
+    (found,) = [p for p in client.projects.list(title=title) if p.title == title]
+    return int(found.id)
 
 
 def embedded(server: LocalServer) -> None:
@@ -109,66 +93,59 @@ def embedded(server: LocalServer) -> None:
     path.chmod(0o600)
 
 
-@pytest.fixture
-def seeds(tmp_path: Path) -> Path:
-    return shutil.copytree(LABELING / "seeds", tmp_path / "seeds")
-
-
 # --- Label Studio: what a pull leaves on the server ---------------------------------------------------------------
 
 
 @labelstudio
 def test_a_pull_from_a_local_server_leaves_no_copy_of_the_annotations(
-    label_studio, monkeypatch, project_title, seeds, tmp_path, capsys
+    label_studio, monkeypatch, project_title, project, seeds, capsys
 ):
     monkeypatch.delenv(URL_ENV, raising=False)
     monkeypatch.delenv(TOKEN_ENV, raising=False)
     embedded(label_studio)
     local = ("--data-dir", label_studio.data_dir)
-    assert run(capsys, *annotate_args(seeds, project_title, *local))[0] == 0
+    assert annotate(capsys, project, project_title, *local)[0] == 0
     client = connect(label_studio.url, label_studio.token)
     pid = project_id(client, project_title)
     task = next(iter(client.tasks.list(project=pid, page_size=100, include="id,data")))
-    (user,) = [client.users.create(email=f"local-{pid}@example.com", username=f"local-{pid}")]
+    (user,) = users(client, "local")
     client.annotations.create(id=task.id, result=stance_result("FAVOR"), completed_by=user.id)
     # What a pull killed before it could clean up leaves (a snapshot and its file), and a snapshot made by a person.
     client.projects.exports.create(id=pid, title=SNAPSHOT_TITLE, serialization_options=SERIALIZATION)
     theirs = client.projects.exports.create(id=pid, title="made in the web UI")
     assert len(export_files(label_studio.data_dir, pid)) == 2
 
-    store = tmp_path / "store"
-    pull = ("pull", "--project", project_title, "--store", store, "--seeds", seeds, *local)
-    code, out, err = run(capsys, *pull)
+    store = project / "annotations"
+    code, out, err = pull(capsys, project, project_title, *local)
     assert code == 0, err
     assert "removed 1 export snapshot(s) left on the server by interrupted pulls" in out
     assert "keeps this pull's export file" not in out
     assert [export.id for export in client.projects.exports.list(id=pid)] == [theirs.id]
     (left,) = export_files(label_studio.data_dir, pid)  # the person's snapshot only: neither ours nor the killed one
-    theirs = client.projects.exports.get(id=pid, export_pk=theirs.id)
-    assert theirs.md5[:8] in left
-    assert [a.stance for a in read_annotations(store / "annotations.jsonl")] == [Stance.FAVOR]
+    assert client.projects.exports.get(id=pid, export_pk=theirs.id).md5[:8] in left
+    assert [a.stance for a in read_annotations(store / "annotations.jsonl", load_project(project).scheme)] == ["FAVOR"]
     assert "1 new annotator(s) given a release pseudonym" in out
     assert json.loads((store / "pseudonyms.json").read_text(encoding="utf-8")) == {user.email: "annotator-1"}
 
     # The annotated sentence is edited: its annotation is an orphan; once retired, a pull does not bring it back.
     talks = seeds / "talks.txt"
     talks.write_text(talks.read_text(encoding="utf-8").replace(task.data["text"], "An edited sentence."), "utf-8")
-    code, out, _ = run(capsys, *pull)
+    code, out, _ = pull(capsys, project, project_title, *local)
     assert code == 0 and "1 orphaned annotation(s) of 1 segment(s)" in out
-    assert run(capsys, "orphans", seeds, "--store", store, "--retire")[0] == 0
-    code, out, _ = run(capsys, *pull)
+    assert run(capsys, "orphans", "--project", project, "--retire")[0] == 0
+    code, out, _ = pull(capsys, project, project_title, *local)
     assert code == 0 and "1 annotation(s) retired with `stance-corpus orphans --retire` not brought back" in out
-    assert "orphaned" not in out and read_annotations(store / "annotations.jsonl") == []
+    assert "orphaned" not in out and read_annotations(store / "annotations.jsonl", load_project(project).scheme) == []
 
 
 @labelstudio
 def test_a_pull_from_a_team_server_deletes_its_snapshot_and_names_the_file_left(
-    label_studio_env, project_title, seeds, tmp_path, capsys
+    label_studio_env, project_title, project, capsys
 ):
-    assert run(capsys, *annotate_args(seeds, project_title))[0] == 0
+    assert annotate(capsys, project, project_title)[0] == 0
     client = connect(label_studio_env.url, label_studio_env.token)
     pid = project_id(client, project_title)
-    code, out, err = run(capsys, "pull", "--project", project_title, "--store", tmp_path / "store")
+    code, out, err = pull(capsys, project, project_title)
     assert code == 0, err
     assert list(client.projects.exports.list(id=pid)) == []
     # Label Studio 1.23 keeps the file of a deleted snapshot; on a team server only its admin can remove it.
@@ -215,13 +192,13 @@ def _modes(folder: Path) -> dict[str, str]:
 
 @labelstudio
 @pytest.mark.slow
-def test_a_stale_running_file_never_sends_the_token_elsewhere_and_the_data_dir_is_private(impostor, tmp_path):
-    data_dir = tmp_path / "label-studio"
+def test_a_stale_running_file_never_sends_the_token_elsewhere_and_the_data_dir_is_private(impostor, project):
+    data_dir = project.parent / "label-studio"
     data_dir.mkdir(mode=0o755)
     data_dir.chmod(0o755)
     # A SIGKILLed server's running.json: its port now answers for someone else, its PID is another live process.
     (data_dir / RUNNING_FILE).write_text(json.dumps({"url": impostor, "pid": os.getpid()}), encoding="utf-8")
-    result = command("pull", "--project", "no such project", "--data-dir", data_dir, "--store", tmp_path / "store")
+    result = command("pull", "--project", project, "--title", "no such project", "--data-dir", data_dir)
     token = json.loads((data_dir / CREDENTIALS_FILE).read_text(encoding="utf-8"))["token"]
 
     assert [header for header in _Impostor.seen if token in header] == []
@@ -232,20 +209,20 @@ def test_a_stale_running_file_never_sends_the_token_elsewhere_and_the_data_dir_i
     assert _modes(data_dir) == {}  # 0700 folders, 0600 files
 
 
-def test_annotate_without_the_server_installed_says_how_before_making_credentials(tmp_path, seeds):
+def test_annotate_without_the_server_installed_says_how_before_making_credentials(project):
     """An environment with every library but no `label-studio` command (a venv that sees this one's packages)."""
-    venv = tmp_path / "venv"
+    venv = project.parent / "venv"
     subprocess.run([sys.executable, "-m", "venv", "--without-pip", venv], check=True)
     site = Path(sysconfig.get_paths(vars={"base": str(venv), "platbase": str(venv)})["purelib"])
     (site / "with_the_test_environment.pth").write_text(
         f"import site; site.addsitedir({sysconfig.get_paths()['purelib']!r})\n", encoding="utf-8"
     )
-    data_dir = tmp_path / "label-studio"
+    data_dir = project.parent / "label-studio"
     env = local_env() | {"PATH": "/usr/bin:/bin"}
     if shutil.which("label-studio", path=env["PATH"]):
         pytest.skip("a label-studio command is installed system-wide")
     result = subprocess.run(
-        [venv / "bin" / "python", "-m", "stance_corpus.cli", *annotate_args(seeds, "x", "--data-dir", data_dir)],
+        [venv / "bin" / "python", "-m", "stance_corpus.cli", "annotate", "--project", project, "--data-dir", data_dir],
         capture_output=True, text=True, check=False, env=env, timeout=300,
     )
     assert result.returncode == 1
@@ -259,17 +236,20 @@ def test_annotate_without_the_server_installed_says_how_before_making_credential
 # --- Label Studio: the server killed mid-push and mid-pull -------------------------------------------------------
 
 
-def _big_seeds(folder: Path, sentences: int) -> Path:
-    folder.mkdir()
+def _big_project(folder: Path, sentences: int) -> Path:
+    """The labeling fixture project with one article of `sentences` sentences instead of its own."""
+    project = labeling_project(folder)
+    seeds = project / "seeds"
+    for path in seeds.iterdir():
+        path.unlink()
     paragraphs = [
         " ".join(f"Speaker {n} said on day {n % 7} that the talks on item {n} went on." for n in range(p, p + 10))
         for p in range(0, sentences, 10)
     ]
-    (folder / "big.txt").write_text("Talks go on\n\n" + "\n\n".join(paragraphs) + "\n", encoding="utf-8")
-    catalogue = {"id": "big", "title": "Talks go on", "source": None, "published": None, "url": None,
-                 "language": "en", "license": "test fixture written for the tests"}
-    (folder / "articles.jsonl").write_text(json.dumps(catalogue) + "\n", encoding="utf-8")
-    return folder
+    (seeds / "big.txt").write_text("Talks go on\n\n" + "\n\n".join(paragraphs) + "\n", encoding="utf-8")
+    catalogue = {"id": "big", "title": "Talks go on", "language": "en", "license": "test fixture written for the tests"}
+    (seeds / "articles.jsonl").write_text(json.dumps(catalogue) + "\n", encoding="utf-8")
+    return project
 
 
 def _kill(server: LocalServer) -> None:
@@ -277,7 +257,7 @@ def _kill(server: LocalServer) -> None:
     server.process.wait()
 
 
-def _kill_when(server: LocalServer, ready, process: subprocess.Popen) -> bool:
+def _kill_when(server: LocalServer, ready: Callable[[], bool], process: subprocess.Popen[str]) -> bool:
     """SIGKILL the server once ready() holds while `process` still runs; False if the process ended first."""
     while process.poll() is None:
         if ready():
@@ -291,16 +271,17 @@ def _kill_when(server: LocalServer, ready, process: subprocess.Popen) -> bool:
 @pytest.mark.slow
 def test_a_server_killed_mid_push_and_mid_pull_loses_nothing_and_leaves_nothing(tmp_path):
     sentences = 5000
-    seeds = _big_seeds(tmp_path / "seeds", sentences)
-    data_dir, store = tmp_path / "label-studio", tmp_path / "store"
-    local = ["--data-dir", data_dir]
+    project = _big_project(tmp_path / "project", sentences)
+    data_dir, store = tmp_path / "label-studio", project / "annotations"
+    scheme = load_project(project).scheme
+    common = ["--project", project, "--title", "killed", "--data-dir", data_dir]
     server = start_local_server(data_dir)
     embedded(server)
     credentials = {"username": server.username, "password": server.password, "token": server.token}
     try:
         # Mid-push: killed once the project exists, while its tasks are being created.
         client = connect(server.url, server.token)
-        push = spawn(*annotate_args(seeds, "killed", *local))
+        push = spawn("annotate", *common)
         assert _kill_when(server, lambda: any(p.title == "killed" for p in client.projects.list(title="killed")), push)
         _, err = push.communicate(timeout=300)
         assert push.returncode == 1 and last_line(err).startswith("stance-corpus: error: lost the connection to")
@@ -309,33 +290,33 @@ def test_a_server_killed_mid_push_and_mid_pull_loses_nothing_and_leaves_nothing(
         client = connect(server.url, server.token)
         pid = project_id(client, "killed")
         assert client.projects.get(id=pid).task_number < sentences  # killed before the push was done
-        resumed = command(*annotate_args(seeds, "killed", *local))
+        resumed = command("annotate", *common)
         assert resumed.returncode == 0, resumed.stderr
         tasks = list(client.tasks.list(project=pid, page_size=1000, fields="task_only", include="id,data"))
         assert len(tasks) == len({t.data["segment_id"] for t in tasks}) == sentences  # each segment once
 
         # Mid-pull: killed while the export snapshot is being built.
-        (user,) = [client.users.create(email="killed@example.com", username="killed")]
+        (user,) = users(client, "killed")
         for task in tasks[:20]:
             client.annotations.create(id=task.id, result=stance_result("NONE"), completed_by=user.id)
-        assert command("pull", "--project", "killed", "--store", store, *local).returncode == 0
+        assert command("pull", *common).returncode == 0
         before = (store / "annotations.jsonl").read_bytes()
         client.annotations.create(id=tasks[20].id, result=stance_result("AGAINST"), completed_by=user.id)
-        pull = spawn("pull", "--project", "killed", "--store", store, *local)
-        assert _kill_when(server, lambda: bool(list(client.projects.exports.list(id=pid))), pull)
-        _, err = pull.communicate(timeout=300)
-        assert pull.returncode == 1 and last_line(err).startswith("stance-corpus: error: lost the connection to")
+        pulling = spawn("pull", *common)
+        assert _kill_when(server, lambda: bool(list(client.projects.exports.list(id=pid))), pulling)
+        _, err = pulling.communicate(timeout=300)
+        assert pulling.returncode == 1 and last_line(err).startswith("stance-corpus: error: lost the connection to")
         assert (store / "annotations.jsonl").read_bytes() == before  # the store as it was
 
         server = start_local_server(data_dir, **credentials)
         client = connect(server.url, server.token)
         assert [e.title for e in client.projects.exports.list(id=pid)] == [SNAPSHOT_TITLE]  # the killed pull's
-        resumed = command("pull", "--project", "killed", "--store", store, *local)
+        resumed = command("pull", *common)
         assert resumed.returncode == 0, resumed.stderr
         assert "removed 1 export snapshot(s) left on the server by interrupted pulls" in resumed.stdout
         assert list(client.projects.exports.list(id=pid)) == [] and export_files(data_dir, pid) == []
-        pulled = read_annotations(store / "annotations.jsonl")
-        assert len(pulled) == 21 and sum(a.stance == Stance.AGAINST for a in pulled) == 1
+        pulled = read_annotations(store / "annotations.jsonl", scheme)
+        assert len(pulled) == 21 and sum(a.stance == "AGAINST" for a in pulled) == 1
     finally:
         server.stop()
 
@@ -349,26 +330,29 @@ def agreement_store(tmp_path: Path) -> Path:
 
 
 def test_output_options_write_through_symlinks_and_pipes_and_dash_is_stdout(agreement_store, tmp_path, capsys):
+    def segments(figures: str) -> int:
+        return int(json.loads(figures)["targets"]["talks"]["sentence_stance"]["segments"])
+
     target = tmp_path / "figures.json"
     target.write_text("old", encoding="utf-8")
     link = tmp_path / "link.json"
     link.symlink_to(target)
-    code, out, err = run(capsys, "agreement", "--store", agreement_store, "--json", link)
+    code, out, err = run(capsys, "agreement", "--project", agreement_store, "--json", link)
     assert code == 0, err
-    assert link.is_symlink() and json.loads(target.read_text(encoding="utf-8"))["sentence_stance"]["segments"] == 5
+    assert link.is_symlink() and segments(target.read_text(encoding="utf-8")) == 5
 
     fifo = tmp_path / "fifo"
     os.mkfifo(fifo)
     received: list[str] = []
     reader = threading.Thread(target=lambda: received.append(fifo.read_text(encoding="utf-8")))
     reader.start()
-    code, _, err = run(capsys, "agreement", "--store", agreement_store, "--json", fifo)
+    code, _, err = run(capsys, "agreement", "--project", agreement_store, "--json", fifo)
     reader.join(timeout=30)
     assert code == 0, err
-    assert stat.S_ISFIFO(fifo.lstat().st_mode) and json.loads(received[0])["sentence_stance"]["segments"] == 5
+    assert stat.S_ISFIFO(fifo.lstat().st_mode) and segments(received[0]) == 5
 
     # `-`: the figures alone on stdout, the table for people on stderr.
-    code, out, err = run(capsys, "agreement", "--store", agreement_store, "--json", "-")
+    code, out, err = run(capsys, "agreement", "--project", agreement_store, "--json", "-")
     assert code == 0 and json.loads(out) == json.loads(target.read_text(encoding="utf-8"))
     assert "Sentence stance:" in err
     assert not (Path("-").exists())
@@ -376,7 +360,7 @@ def test_output_options_write_through_symlinks_and_pipes_and_dash_is_stdout(agre
 
 def test_stdout_on_a_full_disk_is_one_line():
     with open("/dev/full", "w") as full:
-        result = command("segment", LABELING / "seeds", stdout=full)
+        result = command("segment", DATA / "test_labeling" / "seeds", stdout=full)
     assert result.returncode == 1
     assert result.stderr == "stance-corpus: error: cannot write: No space left on device\n"
 
@@ -402,7 +386,7 @@ def model(tmp_path_factory: pytest.TempPathFactory) -> Path:
     (folder / "data").mkdir()
     datasets.Dataset.from_list(rows).to_parquet(folder / "data" / "train.parquet")
     out = folder / "report"
-    assert main(["baseline", str(folder), "--out", str(out), "--actor-registry", str(LABELING / "actors.jsonl")]) == 0
+    assert main(["baseline", str(folder), "--out", str(out)]) == 0
     report = json.loads((out / "report.json").read_text(encoding="utf-8"))
     return out / report["models"]["tfidf-logreg"]["model_file"]
 
@@ -426,7 +410,7 @@ def test_baseline_out_refuses_a_folder_that_is_not_a_report_and_keeps_its_files(
     assert [name for name in os.listdir() if name.startswith("..")] == []
 
     # An earlier report is replaced whole, and a report is readable like the files in it.
-    code, _, err = run(capsys, "baseline", dataset, "--out", report, "--actor-registry", LABELING / "actors.jsonl")
+    code, _, err = run(capsys, "baseline", dataset, "--out", report)
     assert code == 0, err
     assert stat.S_IMODE(report.stat().st_mode) == 0o755 and model.is_file()
 
@@ -456,74 +440,58 @@ def test_predict_reads_stdin_like_a_file_and_never_writes_over_its_input(model, 
 # --- Orphaned annotations ----------------------------------------------------------------------------------------
 
 
-def _store_of(seeds: Path, store: Path) -> list[Annotation]:
-    """Two annotators and gold for every annotated segment of `seeds`."""
-    from stance_corpus.corpus.articles import iter_articles
-    from stance_corpus.corpus.schema import ANNOTATED_KINDS
-    from stance_corpus.corpus.segment import segment_article
-
-    records = [
-        Annotation(s.id, s.article_id, s.text, TARGET, annotator, Stance.NONE)
-        for article in iter_articles([seeds])
-        for s in segment_article(article)
-        if s.kind in ANNOTATED_KINDS
-        for annotator in ("a@example.com", "b@example.com")
-    ]
-    write_annotations(store / "annotations.jsonl", records)
-    gold = {r.segment_id: Annotation(r.segment_id, r.article_id, r.text, TARGET, GOLD_ANNOTATOR, r.stance)
-            for r in records}
-    write_annotations(store / "gold.jsonl", gold.values())
-    return records
-
-
-def test_orphaned_annotations_are_listed_and_retired_never_deleted(seeds, tmp_path, capsys):
-    store = tmp_path / "store"
-    records = _store_of(seeds, store)
+def test_orphaned_annotations_are_listed_and_retired_never_deleted(project, seeds, capsys):
+    write_store(project, {}, TARGET_ID)  # alice, bob and gold: NONE for every sentence
+    store, scheme = project / "annotations", load_project(project).scheme
+    records = read_annotations(store / "annotations.jsonl", scheme)
     talks = seeds / "talks.txt"
     talks.write_text(talks.read_text(encoding="utf-8").replace("rejected it.", "rejected the truce."), "utf-8")
 
-    code, out, _ = run(capsys, "orphans", seeds, "--store", store)
+    code, out, _ = run(capsys, "orphans", "--project", project)
     assert code == 0
     lines = out.splitlines()
     assert lines[0].startswith("3 orphaned annotation(s) of 1 segment(s) no longer in the corpus as annotated")
     assert len(lines) == 4 and all("'Rebel groups rejected it.'" in line for line in lines[1:])
-    assert len(read_annotations(store / "annotations.jsonl")) == len(records)  # listing changes nothing
+    assert read_annotations(store / "annotations.jsonl", scheme) == records  # listing changes nothing
 
     # agreement reports them (the figures still count them: they are real annotations of the old sentence).
-    code, out, _ = run(capsys, "agreement", "--store", store, "--seeds", seeds)
+    code, out, _ = run(capsys, "agreement", "--project", project)
     assert code == 0 and "3 orphaned annotation(s) of 1 segment(s)" in out
 
-    code, out, _ = run(capsys, "orphans", seeds, "--store", store, "--retire")
+    code, out, _ = run(capsys, "orphans", "--project", project, "--retire")
     assert code == 0 and f"retired 3 annotation(s) to {store / 'retired.jsonl'} (nothing deleted)" in out
     archive = [json.loads(line) for line in (store / "retired.jsonl").read_text(encoding="utf-8").splitlines()]
     assert sorted((entry["file"], entry["record"]["annotator"]) for entry in archive) == [
-        ("annotations.jsonl", "a@example.com"), ("annotations.jsonl", "b@example.com"), ("gold.jsonl", GOLD_ANNOTATOR)
+        ("annotations.jsonl", "alice"), ("annotations.jsonl", "bob"), ("gold.jsonl", GOLD_ANNOTATOR)
     ]
-    kept = read_annotations(store / "annotations.jsonl")
+    kept = read_annotations(store / "annotations.jsonl", scheme)
     assert len(kept) == len(records) - 2 and all(a.text != "Rebel groups rejected it." for a in kept)
-    code, out, _ = run(capsys, "orphans", seeds, "--store", store)
+    code, out, _ = run(capsys, "orphans", "--project", project)
     assert out.startswith("no orphaned annotations")
 
 
 # --- Annotator pseudonyms in releases ----------------------------------------------------------------------------
 
 
-def test_a_release_names_annotators_by_pseudonym_and_keeps_each_pseudonym(seeds, tmp_path):
+def test_a_release_names_annotators_by_pseudonym_and_keeps_each_pseudonym(tmp_path):
     from stance_corpus.corpus.pseudonyms import assign_pseudonyms
     from stance_corpus.corpus.release.build import build_release
 
-    project = tmp_path / "project"
-    shutil.copytree(seeds, project / "seeds")
-    shutil.copy(REPO / "DATASET_CARD.md", project)
-    shutil.copy(Path(__file__).parent / "data" / "test_release" / "CHANGELOG.md", project)
-    store = project / "annotations"
-    records = _store_of(project / "seeds", store)
+    root = shutil.copytree(DATA / "seed_project", tmp_path / "project")
+    write_store(root, {}, "syria_peace")
+    store = root / "annotations"
+    scheme = load_project(root).scheme
+    records = [
+        dataclasses.replace(a, annotator={"alice": "a@example.com", "bob": "b@example.com"}[a.annotator])
+        for a in read_annotations(store / "annotations.jsonl", scheme)
+    ]
+    write_annotations(store / "annotations.jsonl", records)
     with pytest.raises(ReleaseError, match=r"pseudonyms.json: missing, so the release would name annotators by email"):
-        build_release(project, "1.0.0")
-    assert not (project / "releases" / "1.0.0").exists()
+        build_release(load_project(root), "1.0.0")
+    assert not (root / "releases" / "1.0.0").exists()
 
     assert assign_pseudonyms(store, {r.annotator for r in records}) == ["a@example.com", "b@example.com"]  # by pull
-    first, _ = build_release(project, "1.0.0")
+    first, _ = build_release(load_project(root), "1.0.0")
     assert _released_annotators(first) == {"annotator-1", "annotator-2"}
     assert not [path for path in first.rglob("*") if path.is_file() and b"example.com" in path.read_bytes()]
 
@@ -531,16 +499,19 @@ def test_a_release_names_annotators_by_pseudonym_and_keeps_each_pseudonym(seeds,
     newcomer = dataclasses.replace(records[0], annotator="0@example.com")
     write_annotations(store / "annotations.jsonl", [*records, newcomer])
     assert assign_pseudonyms(store, {"0@example.com", "a@example.com"}) == ["0@example.com"]
-    second, _ = build_release(project, "1.1.0")
-    rows = _released_annotators(second, rows=True)
+    second, _ = build_release(load_project(root), "1.1.0")
+    rows = _released_rows(second)
     assert {row["annotator"] for row in rows if row["text"] == records[0].text} == {f"annotator-{n}" for n in (1, 2, 3)}
     assert json.loads((store / "pseudonyms.json").read_text(encoding="utf-8")) == {
         "0@example.com": "annotator-3", "a@example.com": "annotator-1", "b@example.com": "annotator-2"
     }
 
 
-def _released_annotators(folder: Path, rows: bool = False):
+def _released_rows(folder: Path) -> list[dict[str, Any]]:
     import pyarrow.parquet as pq
 
-    table = [row for path in (folder / "raw_annotations").glob("*.parquet") for row in pq.read_table(path).to_pylist()]
-    return table if rows else {row["annotator"] for row in table}
+    return [row for path in (folder / "raw_annotations").glob("*.parquet") for row in pq.read_table(path).to_pylist()]
+
+
+def _released_annotators(folder: Path) -> set[str]:
+    return {row["annotator"] for row in _released_rows(folder)}

@@ -17,7 +17,7 @@ def check_repo_id(repo_id: str) -> str:
     try:
         validate_repo_id(repo_id)
     except HFValidationError as error:
-        raise ReleaseError(f"--repo-id {repo_id!r} is not a Hub repository id (OWNER/NAME): {error}") from error
+        raise ReleaseError(None, f"--repo-id {repo_id!r} is not a Hub repository id (OWNER/NAME): {error}") from error
     return repo_id
 
 
@@ -33,17 +33,17 @@ def publish_release(folder: Path, repo_id: str, *, private: bool) -> str:
     version = release_version(folder)
     problem = checksum_problem(folder)
     if problem:
-        raise ReleaseError(f"{folder}: {problem}: rebuild the release rather than publish an altered one")
+        raise ReleaseError(folder, f"{problem}: rebuild the release rather than publish an altered one")
     token = os.environ.get("HF_TOKEN")
     if not token:
-        raise ReleaseError("HF_TOKEN is not set: create a write token at https://huggingface.co/settings/tokens")
+        raise ReleaseError(None, "HF_TOKEN is not set: create a write token at https://huggingface.co/settings/tokens")
     api = HfApi(token=token)
     message = f"stance-corpus dataset {version}"
     tag = f"v{version}"
     try:
         api.create_repo(repo_id, repo_type="dataset", exist_ok=True, private=private)
         if any(ref.name == tag for ref in api.list_repo_refs(repo_id, repo_type="dataset").tags):
-            raise ReleaseError(f"{repo_id} already has {tag}: a published version is never overwritten")
+            raise ReleaseError(repo_id, f"already has {tag}: a published version is never overwritten")
         # Data files of an older version that this one no longer has must not linger next to it on main.
         api.upload_folder(
             repo_id=repo_id, repo_type="dataset", folder_path=folder, commit_message=message,
@@ -51,5 +51,5 @@ def publish_release(folder: Path, repo_id: str, *, private: bool) -> str:
         )
         api.create_tag(repo_id, repo_type="dataset", tag=tag, tag_message=message)
     except (HfHubHTTPError, OSError) as error:
-        raise ReleaseError(f"publishing {folder} to {repo_id} failed: {str(error).splitlines()[0]}") from None
+        raise ReleaseError(None, f"publishing {folder} to {repo_id} failed: {str(error).splitlines()[0]}") from error
     return f"https://huggingface.co/datasets/{repo_id}/tree/{tag}"
