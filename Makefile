@@ -4,7 +4,7 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: dataset test lint typecheck clean
+.PHONY: dataset server test lint typecheck clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -14,14 +14,21 @@ $(VENV)/.installed: pyproject.toml | $(BIN)/python
 	$(BIN)/python -m pip install --quiet -e .
 	touch $@
 
+$(VENV)/.installed-server: pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -e '.[server]'
+	touch $@ $(VENV)/.installed
+
 $(VENV)/.installed-test: pyproject.toml | $(BIN)/python
 	$(BIN)/python -m pip install --quiet -e '.[test]'
-	touch $@ $(VENV)/.installed
+	touch $@ $(VENV)/.installed $(VENV)/.installed-server
 
 dataset: $(VENV)/.installed
 	$(BIN)/stance-corpus segment seeds --summary
 	$(BIN)/stance-corpus release
 	$(BIN)/stance-corpus baseline
+
+# The Label Studio server that `stance-corpus annotate` starts on this machine (not needed for a team server).
+server: $(VENV)/.installed-server
 
 test: lint typecheck
 	scripts/install-system-deps.sh

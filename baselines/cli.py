@@ -64,7 +64,7 @@ def add_commands(subparsers: argparse._SubParsersAction) -> None:
     )
     predict.add_argument("model", type=Path, metavar="MODEL")
     predict.add_argument("input", nargs="?", type=Path, metavar="INPUT")
-    predict.add_argument("--out", type=Path, metavar="FILE", help="default: stdout")
+    predict.add_argument("--out", type=Path, metavar="FILE", help="default (or -): stdout")
     predict.add_argument(
         "--target",
         help="the stance target of lines that give none: its text, or the id of a target of the project (default: "
@@ -79,8 +79,11 @@ def run_baseline_command(args: argparse.Namespace) -> None:
     import datasets
     from stance_corpus.baselines.data import Columns, default_dataset, load_stance_data
     from stance_corpus.baselines.progress import Progress
+    from stance_corpus.baselines.report import check_report_folder
     from stance_corpus.corpus.project import CONFIG_FILE, load_project
 
+    if args.out is not None:
+        check_report_folder(args.out)  # before minutes of fitting
     datasets.disable_progress_bars()
     # A dataset folder whose README.md has no YAML header is fine here; the Hub's warning would cut the bar.
     logging.getLogger("huggingface_hub.repocard").setLevel(logging.ERROR)
@@ -115,24 +118,27 @@ def run_predict_command(args: argparse.Namespace) -> None:
         write_predictions,
     )
     from stance_corpus.corpus.errors import InputError
-    from stance_corpus.corpus.jsonl import read_jsonl, write_jsonl
+    from stance_corpus.corpus.files import STDOUT, same_file
+    from stance_corpus.corpus.jsonl import read_jsonl
     from stance_corpus.corpus.project import CONFIG_FILE, load_project
 
+    for other, what in ((args.input, "the input"), (args.model, "the model")):
+        if args.out is not None and other is not None and same_file(args.out, other):
+            raise InputError(args.out, f"is also {what}: give --out another file")
     bundle = load_model(args.model)
     scheme = load_project(args.project).scheme if (args.project / CONFIG_FILE).is_file() else None
     if args.target and scheme is not None and args.target in scheme.target_ids:
         args.target = scheme.target(args.target).name
     check_predictable(bundle, args.model, scheme.stance_names if scheme is not None else None)
-    where = str(args.input or "<stdin>")
+    stdin = args.input is None or str(args.input) == STDOUT
+    where = "<stdin>" if stdin else str(args.input)
     try:
-        records = list(read_jsonl(args.input or sys.stdin.buffer, where))
+        records = list(read_jsonl(sys.stdin.buffer if stdin else args.input, where))
     except FileNotFoundError:
         raise InputError(where, "no such file") from None
     except OSError as error:  # a folder, no permission: one line, like every input error
         raise InputError(where, f"cannot be read: {error.strerror or error}") from None
     predictions = predict_sentences(bundle, read_sentences(records, where, bundle, args.target))
-    if args.out:
-        write_predictions(predictions, args.out)
+    write_predictions(predictions, args.out or Path(STDOUT))
+    if args.out is not None and str(args.out) != STDOUT:
         print(f"{args.out}: {len(predictions)} predictions, most uncertain first", file=sys.stderr)
-    else:
-        write_jsonl(predictions, sys.stdout)

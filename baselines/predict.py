@@ -24,7 +24,7 @@ from sklearn.pipeline import Pipeline
 from stance_corpus.baselines.data import TARGET, TEXT
 from stance_corpus.baselines.records import SENTENCE_STANCE
 from stance_corpus.corpus.errors import InputError
-from stance_corpus.corpus.files import atomic_path
+from stance_corpus.corpus.files import atomic_path, open_output
 from stance_corpus.corpus.jsonl import write_jsonl
 from stance_corpus.corpus.schema import ANNOTATED_KINDS, StancePrediction
 
@@ -191,6 +191,7 @@ def predict_sentences(bundle: ModelBundle, sentences: pd.DataFrame) -> list[Stan
 
 
 def write_predictions(predictions: list[StancePrediction], path: Path) -> None:
-    """Write the prediction lines to `path` atomically (the format labeling.predictions reads)."""
-    with atomic_path(path) as temporary, temporary.open("w", encoding="utf-8") as handle:
+    """Write the prediction lines (the format labeling.predictions reads) to `path`: `-` is stdout, a regular file
+    is replaced whole, never in part (corpus/files.py, open_output)."""
+    with open_output(path) as handle:
         write_jsonl(predictions, handle)

@@ -1,8 +1,10 @@
 """Writing a baseline report folder: report.json, report.md, PNG plots and the saved models.
 
 Everything is written into a hidden temporary folder beside `out` and swapped into place when complete, so an
-interrupted run leaves the previous report untouched. report.md has, for each task, one table of all evaluated rows
-pooled and one per target (when there are several), each captioned with its split, protocol and interval.
+interrupted run leaves the previous report untouched. `out` must be new, empty or an earlier report (nothing but
+report.json, report.md, plots and models/): a folder holding anything else is refused, since swapping would lose it.
+report.md has, for each task, one table of all evaluated rows pooled and one per target (when there are several),
+each captioned with its split, protocol and interval.
 """
 
 from __future__ import annotations
@@ -25,16 +27,56 @@ from stance_corpus.baselines.metrics import Estimate, StanceMetrics
 from stance_corpus.baselines.predict import ModelBundle, save_model
 from stance_corpus.baselines.progress import Progress
 from stance_corpus.baselines.records import BaselineReport, ModelResult, TaskResult
+from stance_corpus.corpus.errors import InputError
+from stance_corpus.corpus.files import output_folder
 
 PLOT_STAGES = 1  # the plots are one stage of the progress bar
+
+
+def check_report_folder(out: Path) -> Path:
+    """`out` as an absolute path, if a report may replace it: a new or empty folder, or an earlier report of ours
+    (report.json with models, report.md, PNG plots, models/*.skops and nothing else). Anything else is refused."""
+    out = output_folder(out).resolve()  # `--out .` has a name only once resolved
+    if out.parent == out:
+        raise InputError(out, "is the root folder: give a folder for the report")
+    if not out.exists():
+        return out
+    strays = sorted(entry.name for entry in out.iterdir() if not _report_entry(entry))
+    if strays or (any(out.iterdir()) and not _is_report(out / "report.json")):
+        held = f" (it holds {', '.join(strays[:3])}{', ...' if len(strays) > 3 else ''})" if strays else ""
+        raise InputError(
+            out, f"is a folder but not a baseline report{held}: give a new or empty folder, or an earlier report"
+        )
+    return out
+
+
+def _report_entry(entry: Path) -> bool:
+    if entry.is_symlink():
+        return False
+    if entry.name in ("report.json", "report.md") or entry.suffix == ".png":
+        return entry.is_file()
+    return entry.name == "models" and entry.is_dir() and all(
+        model.suffix == ".skops" and model.is_file() and not model.is_symlink() for model in entry.iterdir()
+    )
+
+
+def _is_report(path: Path) -> bool:
+    try:
+        report = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError):
+        return False
+    return isinstance(report, dict) and {"models", "protocol"} <= report.keys()
 
 
 def write_report(
     out: Path, report: BaselineReport, data: StanceData, bundles: dict[str, ModelBundle], progress: Progress
 ) -> Path:
-    """Write the report folder `out` (plots, model files by file name, report.json, report.md); returns out."""
-    out.parent.mkdir(parents=True, exist_ok=True)
-    building = Path(tempfile.mkdtemp(dir=out.parent, prefix=f".{out.name}."))
+    """Write the report folder `out` (plots, model files by file name, report.json, report.md); returns out.
+    `out` is checked first (check_report_folder)."""
+    folder = check_report_folder(out)
+    folder.parent.mkdir(parents=True, exist_ok=True)
+    building = Path(tempfile.mkdtemp(dir=folder.parent, prefix=f".{folder.name}."))
+    building.chmod(0o755)  # mkdtemp makes it 0700; a report is as readable as the files in it
     try:
         with progress.stage("plots"):
             report = replace(report, plots=_plots(building, report, data))
@@ -45,7 +87,7 @@ def write_report(
             text = json.dumps(asdict(report), indent=2, ensure_ascii=False) + "\n"
             (building / "report.json").write_text(text, "utf-8")
             (building / "report.md").write_text(render_markdown(report), "utf-8")
-        _swap_into_place(building, out)
+        _swap_into_place(building, folder)
     except BaseException:
         shutil.rmtree(building, ignore_errors=True)
         raise

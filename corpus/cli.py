@@ -14,8 +14,10 @@ from collections.abc import Iterable
 from pathlib import Path
 
 from stance_corpus.corpus.articles import iter_articles
+from stance_corpus.corpus.files import output_folder
 from stance_corpus.corpus.ingest.cli import add_ingest_command
 from stance_corpus.corpus.jsonl import write_jsonl
+from stance_corpus.corpus.orphans import RETIRED_FILE, find_orphans, orphan_report, retire_orphans
 from stance_corpus.corpus.project import CONFIG_FILE, init_project, load_project
 from stance_corpus.corpus.schema import Segment
 from stance_corpus.corpus.segment import DEFAULT_CONFIG, segment_article
@@ -47,7 +49,35 @@ def add_commands(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]
     )
     segment.set_defaults(run=run_segment)
     add_ingest_command(subparsers)
+    add_orphans_command(subparsers)
     add_release_commands(subparsers)
+
+
+def add_orphans_command(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    """Mount `orphans` on the `stance-corpus` parser."""
+    orphans = subparsers.add_parser(
+        "orphans",
+        help="list annotations whose sentence was edited or removed since; --retire archives them",
+        description="List the records of the project's annotation store (annotations.jsonl, gold.jsonl) whose "
+        "segment is no longer in the articles of PATH (default: the project's seeds) as it was annotated (edited "
+        "or removed sentences, removed articles, targets an article no longer lists): a release refuses them. "
+        f"--retire moves them to {RETIRED_FILE} beside the store (appended, never deleted) and rewrites the store "
+        "without them; pull does not bring a retired annotation back unless it was changed in Label Studio since.",
+    )
+    orphans.add_argument("paths", nargs="*", metavar="PATH", help="seed folders or .txt files")
+    orphans.add_argument("--retire", action="store_true", help=f"move them to {RETIRED_FILE} beside the store")
+    orphans.set_defaults(run=run_orphans)
+
+
+def run_orphans(args: argparse.Namespace) -> None:
+    """`stance-corpus orphans [--retire]`: list (and archive) the store records the corpus no longer holds."""
+    project = load_project(args.project)
+    found = find_orphans(project, args.paths)
+    for line in orphan_report(found, project.store):
+        print(line)
+    if args.retire and found:
+        archive = retire_orphans(project, found)
+        print(f"retired {len(found)} annotation(s) to {archive} (nothing deleted); the store no longer holds them")
 
 
 def run_init(args: argparse.Namespace) -> None:
@@ -164,7 +194,8 @@ def run_release(args: argparse.Namespace) -> None:
     from stance_corpus.corpus.release.build import build_release
 
     datasets.disable_progress_bars()  # one bar per parquet file would drown the build's own progress bars
-    folder, written = build_release(load_project(args.project), args.version, args.out, schema=args.schema)
+    out = args.out and output_folder(args.out)
+    folder, written = build_release(load_project(args.project), args.version, out, schema=args.schema)
     print(f"{folder}: {'built' if written else 'already built, identical'}")
     print(f'load it with: datasets.load_dataset("{folder}", "sentences")')
 
@@ -198,7 +229,7 @@ def run_release_restore(args: argparse.Namespace) -> None:
     from stance_corpus.corpus.release.withhold import restore_release
 
     releases = load_project(args.project).releases if (args.project / CONFIG_FILE).is_file() else Path("releases")
-    result = restore_release(resolve_release(args.release, releases), args.texts, args.restore_out)
+    result = restore_release(resolve_release(args.release, releases), args.texts, output_folder(args.restore_out))
     print(f"{result.folder}: restored {len(result.restored)} article(s): {', '.join(result.restored)}")
     if result.still_withheld:
         print(f"still withheld (no file given): {', '.join(result.still_withheld)}")
@@ -217,7 +248,8 @@ def run_release_lock(args: argparse.Namespace) -> None:
 def run_publish(args: argparse.Namespace) -> None:
     """`stance-corpus publish VERSION --repo-id OWNER/NAME`: upload a built release to the Hub, tagged."""
     from stance_corpus.corpus.release.folder import resolve_release
-    from stance_corpus.corpus.release.publish import publish_release
+    from stance_corpus.corpus.release.publish import check_repo_id, publish_release
 
+    check_repo_id(args.repo_id)  # before the release is looked for: a typo in either is named first
     releases = load_project(args.project).releases if (args.project / CONFIG_FILE).is_file() else Path("releases")
     print(publish_release(resolve_release(args.release, releases), args.repo_id, private=not args.public))

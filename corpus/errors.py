@@ -10,8 +10,8 @@ its message, and exits with status 1; code that uses the library catches them by
     │                       removed, of another kind) or in the wrong file
     ├── ReleaseError        a release cannot be built, read, compared or published, or building it would change a
     │                       published version
-    └── LabelStudioError    (raised by labeling) Label Studio cannot be reached, refuses our credentials or a
-                            request, or answers with something we cannot accept
+    └── LabelStudioError    (stance_corpus.labeling.errors) Label Studio cannot be reached, refuses our
+                            credentials or a request, or answers with something we cannot accept
 
 InputError, StoreError and ReleaseError carry `where` (a `file:line`, a folder, a dataset, a task, or None where the
 problem has no place) and `problem` (what is wrong and, where it helps, what to do); the message is
@@ -50,7 +50,3 @@ class ReleaseError(StanceCorpusError):
         self.problem = problem
         super().__init__(problem if where is None else f"{where}: {problem}")
 
-
-class LabelStudioError(StanceCorpusError):
-    """Raised (by labeling) when Label Studio cannot be reached, refuses our credentials or a request, or sends
-    something we cannot accept."""

@@ -14,6 +14,7 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
+from pathlib import Path
 
 from label_studio_sdk import LabelStudio
 from stance_corpus.corpus.actors import MentionContext, find_actor_mentions, load_actor_registry
@@ -115,12 +116,20 @@ class TargetPull:
     target: Target
     title: str
     result: PullResult | None  # None: the target has no Label Studio project yet
+    project_id: int | None = None
+    left_on_server: str | None = None  # the export file a team server keeps (labeling/pull.py)
+    leftovers_removed: int = 0  # export snapshots of killed pulls removed now
 
 
-def pull_target(client: LabelStudio, project: Project, target: Target, title: str) -> TargetPull:
-    """Every completed annotation of the target's Label Studio project, checked (nothing is written here)."""
+def pull_target(
+    client: LabelStudio, project: Project, target: Target, title: str, data_dir: Path | None = None
+) -> TargetPull:
+    """Every completed annotation of the target's Label Studio project, checked (nothing is written here);
+    `data_dir`: that of the local server, whose export files are removed too (labeling/pull.py)."""
     found = find_project(client, title)
     if found is None:
         return TargetPull(target, title, None)
-    tasks = export_snapshot(client, required_id(found.id, f"project {title!r}"))
-    return TargetPull(target, title, annotations_from_export(tasks, project.scheme, target.id))
+    project_id = required_id(found.id, f"project {title!r}")
+    snapshot = export_snapshot(client, project_id, data_dir)
+    result = annotations_from_export(snapshot, project.scheme, target.id)
+    return TargetPull(target, title, result, project_id, snapshot.left_on_server, snapshot.leftovers_removed)

@@ -9,13 +9,16 @@ from __future__ import annotations
 
 import argparse
 import json
+import sys
 import threading
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TextIO
 
-from stance_corpus.corpus.errors import InputError, LabelStudioError
-from stance_corpus.corpus.files import write_text_atomic
+from stance_corpus.corpus.errors import InputError, StanceCorpusError
+from stance_corpus.corpus.files import STDOUT, open_output
 from stance_corpus.corpus.jsonl import to_plain
+from stance_corpus.corpus.orphans import find_orphans, orphan_report, without_retired
+from stance_corpus.corpus.pseudonyms import PSEUDONYMS_FILE, assign_pseudonyms
 from stance_corpus.corpus.store import (
     ANNOTATIONS_FILE,
     GOLD_FILE,
@@ -23,11 +26,15 @@ from stance_corpus.corpus.store import (
     read_annotations,
     write_annotations,
 )
+from stance_corpus.labeling.errors import LabelStudioError
 from stance_corpus.labeling.settings import DATABASE_ENV, EMBEDDED_DATA_DIR
 
 if TYPE_CHECKING:  # the SDK behind these takes a second to import: only the commands that talk to a server do
+    from stance_corpus.corpus.project import Project
     from stance_corpus.labeling.annotate import TargetPull, TargetPush
     from stance_corpus.labeling.server import LocalServer
+
+ORPHANS_SHOWN = 5
 
 
 def add_commands(subparsers: argparse._SubParsersAction) -> None:
@@ -71,7 +78,9 @@ def add_commands(subparsers: argparse._SubParsersAction) -> None:
         "actor span precision/recall/F1 (exact and overlap) and agreement on matched spans.",
     )
     agreement.add_argument("--target", action="append", metavar="ID", help="only this target (repeatable)")
-    agreement.add_argument("--json", type=Path, metavar="PATH", help="also write the figures as JSON")
+    agreement.add_argument(
+        "--json", type=Path, metavar="PATH", help=f"also write the figures as JSON ({STDOUT}: to stdout)"
+    )
     agreement.add_argument("--adjudicate", action="store_true", help=f"write the store's {GOLD_FILE} by majority")
     agreement.add_argument(
         "--adjudicator", metavar="EMAIL",
@@ -177,31 +186,52 @@ def run_pull(args: argparse.Namespace) -> None:
     """`stance-corpus pull`: every completed annotation of the project's Label Studio projects -> the store."""
     from stance_corpus.corpus.project import load_project
     from stance_corpus.labeling.annotate import pull_target, select_targets, titles_of
-    from stance_corpus.labeling.server import open_label_studio
+    from stance_corpus.labeling.server import embedded_data_dir, open_label_studio
 
     project = load_project(args.project)
     targets = select_targets(project, args.target)
     titles = titles_of(targets, args.title)
+    data_dir = embedded_data_dir(args.data_dir)
     with open_label_studio(args.data_dir, database=args.database) as (client, url, _):
-        pulled = [pull_target(client, project, target, titles[target.id]) for target in targets]
+        pulled = [pull_target(client, project, target, titles[target.id], data_dir) for target in targets]
     if all(target.result is None for target in pulled):
         raise LabelStudioError(
             f"Label Studio at {url} has no project titled {' or '.join(repr(t.title) for t in pulled)}: "
             "run annotate first"
         )
     records = [a for target in pulled if target.result is not None for a in target.result.annotations]
+    records, retired = without_retired(project.store, records)
     path = project.store / ANNOTATIONS_FILE
     existing = read_annotations(path, project.scheme)
     merged = merge_annotations(existing, records)
     before = path.read_bytes() if path.exists() else None
     write_annotations(path, merged)
     changed = "unchanged" if path.read_bytes() == before else "updated"
+    named = assign_pseudonyms(project.store, {annotation.annotator for annotation in merged})
     for target in pulled:
         print_target_pull(target)
+    if named:
+        print(f"{len(named)} new annotator(s) given a release pseudonym in {project.store / PSEUDONYMS_FILE}")
+    if retired:
+        print(f"{retired} annotation(s) retired with `stance-corpus orphans --retire` not brought back")
+    report_orphans(project)
     print(
         f"{path}: {len(merged)} annotation(s) ({len(records)} pulled, "
         f"{len(merged) - len(records)} kept from earlier pulls), {changed}"
     )
+
+
+def report_orphans(project: Project, file: TextIO | None = None) -> None:
+    """The store's orphaned annotations (`stance-corpus orphans`), the first few of them (when there are seeds)."""
+    if not project.seeds.is_dir():
+        return
+    try:
+        found = find_orphans(project)
+    except StanceCorpusError as error:  # the command itself went well: say why the check could not be made
+        print(f"orphaned annotations not checked: {error}", file=file)
+        return
+    if found:
+        print("\n".join(orphan_report(found, project.store, limit=ORPHANS_SHOWN)), file=file)
 
 
 def print_target_pull(pulled: TargetPull) -> None:
@@ -218,6 +248,14 @@ def print_target_pull(pulled: TargetPull) -> None:
         completed, cancelled = result.completed[annotator], result.cancelled[annotator]
         print(f"  {annotator}: {completed} completed, {cancelled} skipped/cancelled")
     print(f"  {result.drafts} draft(s) not exported (unsubmitted work stays in Label Studio)")
+    if pulled.leftovers_removed:
+        print(f"  removed {pulled.leftovers_removed} export snapshot(s) left on the server by interrupted pulls")
+    if pulled.left_on_server:
+        print(
+            f"  the team server keeps this pull's export file media/export/{pulled.project_id}/"
+            f"{pulled.left_on_server} (a full copy of the annotations: Label Studio 1.23 deletes the snapshot but "
+            "not its file; the server's admin can remove it, see docs/reliability.md)"
+        )
 
 
 def run_agreement(args: argparse.Namespace) -> None:
@@ -233,10 +271,12 @@ def run_agreement(args: argparse.Namespace) -> None:
     if not annotations:
         raise InputError(path, "no annotations (of the targets asked for): run `stance-corpus pull` first")
     counted = [a for a in annotations if a.annotator != args.adjudicator]
+    report = sys.stderr if str(args.json) == STDOUT else sys.stdout  # `--json -`: stdout holds the figures only
     figures: dict = {"targets": agreement_per_target(counted, project.scheme)}
     for target_id, per_target in figures["targets"].items():
-        print(f"Target {target_id}: {project.scheme.target(target_id).name}")
-        print(format_agreement(per_target))
+        print(f"Target {target_id}: {project.scheme.target(target_id).name}", file=report)
+        print(format_agreement(per_target), file=report)
+    report_orphans(project, file=report)
     if args.adjudicate:
         gold, ties = adjudicate(annotations, args.adjudicator)
         gold_path = project.store / GOLD_FILE
@@ -247,12 +287,15 @@ def run_agreement(args: argparse.Namespace) -> None:
             "gold_segments": {target: sum(a.target == target for a in gold) for target in figures["targets"]},
             "ties": [to_plain(tie) for tie in ties],
         }
-        print(f"\n{gold_path}: {len(gold)} gold label(s); {len(ties)} tie(s) left out for review")
+        print(f"\n{gold_path}: {len(gold)} gold label(s); {len(ties)} tie(s) left out for review", file=report)
         for tie in ties:
-            print(f"  tie: segment {tie.segment_id} (target {tie.target}) {tie.text[:60]!r}: {tie.problem}")
+            problem = f"  tie: segment {tie.segment_id} (target {tie.target}) {tie.text[:60]!r}: {tie.problem}"
+            print(problem, file=report)
     if args.json:
-        write_text_atomic(args.json, json.dumps(figures, indent=2, ensure_ascii=False) + "\n")
-        print(f"figures written to {args.json}")
+        with open_output(args.json) as output:
+            output.write(json.dumps(figures, indent=2, ensure_ascii=False) + "\n")
+        if str(args.json) != STDOUT:
+            print(f"figures written to {args.json}")
 
 
 def _show(value: object) -> str:

@@ -19,10 +19,11 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable
 
-from stance_corpus.corpus.errors import InputError, LabelStudioError
+from stance_corpus.corpus.errors import InputError
 from stance_corpus.corpus.schema import ActorSpan, Annotation, Scheme, StancePrediction, TaskData
 from stance_corpus.corpus.store import annotation_from_record
 from stance_corpus.labeling.config import ACTOR_ID, ACTOR_LABELS, ACTOR_STANCE, SEGMENT_TEXT, SENTENCE_STANCE
+from stance_corpus.labeling.errors import LabelStudioError
 
 _REGION_ATTRIBUTES = (ACTOR_STANCE, ACTOR_ID)
 _TASK_FIELDS = ("text", "segment_id", "article_id", "target_id", "target", "headline", "previous", "next", "kind")
@@ -93,7 +94,7 @@ def annotation_from_label_studio(task: dict, annotation: dict, scheme: Scheme, t
     try:
         return annotation_from_record(record, where, scheme)
     except InputError as error:
-        raise LabelStudioError(str(error)) from None
+        raise LabelStudioError(str(error)) from error
 
 
 def _span_record(region_id: str, parts: dict[str, dict], text: str, where: str) -> dict:

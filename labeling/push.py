@@ -21,10 +21,9 @@ from typing import Any, TypeVar
 from xml.etree import ElementTree
 
 from label_studio_sdk import LabelStudio
-from label_studio_sdk.core.api_error import ApiError
 from label_studio_sdk.types import AllRolesProjectList
 from markdown_it import MarkdownIt
-from stance_corpus.corpus.errors import InputError, LabelStudioError
+from stance_corpus.corpus.errors import InputError
 from stance_corpus.corpus.schema import ActorSpan, StancePrediction, Target, TaskData
 from stance_corpus.labeling.convert import (
     prediction_from_stance,
@@ -32,6 +31,7 @@ from stance_corpus.labeling.convert import (
     result_from_spans,
     task_data_from_label_studio,
 )
+from stance_corpus.labeling.errors import LabelStudioError, label_studio_errors
 from stance_corpus.labeling.tasks import PushPlan, plan_push
 from tqdm import tqdm
 
@@ -45,6 +45,7 @@ SAMPLING_ORDER = {
     UNCERTAINTY_SAMPLING: "the model's least confident sentences first",
 }
 GUIDELINES_HEADING = "## Annotation guidelines"
+PROJECT_TITLE_LIMIT = 50  # characters (Label Studio's PROJECT_TITLE_MAX_LEN)
 
 
 def guidelines_html(card_path: Path, target: Target, targets: Sequence[Target]) -> str:
@@ -52,10 +53,10 @@ def guidelines_html(card_path: Path, target: Target, targets: Sequence[Target]) 
     without the sections (`### <heading>`) that belong to the other targets."""
     try:
         card = card_path.read_text(encoding="utf-8")
-    except FileNotFoundError:
+    except FileNotFoundError as error:
         raise InputError(
             card_path, "not found: the project instructions come from its 'Annotation guidelines'"
-        ) from None
+        ) from error
     match = re.search(rf"^{re.escape(GUIDELINES_HEADING)}[ \t]*\n(.*?)(?=^## |\Z)", card, re.MULTILINE | re.DOTALL)
     if match is None:
         raise InputError(card_path, f"has no '{GUIDELINES_HEADING}' section for the project instructions")
@@ -118,21 +119,45 @@ def find_project(client: LabelStudio, title: str) -> AllRolesProjectList | None:
 
 
 def ensure_project(client: LabelStudio, title: str, settings: ProjectSettings) -> Project:
-    """The project of this title, created or brought up to date with our settings."""
+    """The project of this title, created or brought up to date with our settings.
+
+    Two commands creating it at once would leave two projects of one title (which every later command refuses):
+    after creating, the projects of the title are listed again, the oldest one is kept, and the newer empty ones
+    (ours among them, unless it is the oldest) are renamed "(empty duplicate ID) <title>", to be deleted by hand.
+    """
     wanted = settings.as_dict()
-    project = find_project(client, title)
-    try:
+    project: Any = find_project(client, title)
+    with label_studio_errors(f"create or update the project {title!r}"):
         if project is None:
-            created = client.projects.create(title=title, **wanted)
-            return Project(required_id(created.id, f"the new project {title!r}"), title, created=True)
+            created = required_id(client.projects.create(title=title, **wanted).id, f"the new project {title!r}")
+            oldest = _keep_oldest_of_title(client, title, created)
+            if oldest == created:
+                return Project(created, title, created=True)
+            project = client.projects.get(id=oldest)  # another command made it at the same time
+        project_id = required_id(project.id, f"project {title!r}")
         changed = {name: value for name, value in wanted.items() if _differs(name, getattr(project, name), value)}
         if changed:
-            client.projects.update(id=required_id(project.id, f"project {title!r}"), **changed)
-        return Project(required_id(project.id, f"project {title!r}"), title, created=False, updated=tuple(changed))
-    except ApiError as error:
-        raise LabelStudioError(
-            f"Label Studio refused the project {title!r} ({error.status_code}): {error.body}"
-        ) from None
+            client.projects.update(id=project_id, **changed)
+        return Project(project_id, title, created=False, updated=tuple(changed))
+
+
+def _keep_oldest_of_title(client: LabelStudio, title: str, created: int) -> int:
+    """The id of the oldest project of this title, after renaming the newer ones that are still empty: ours if it
+    is not the oldest, another command's that lost the same race, or one that a retried request made twice (the
+    SDK retries a create that the server committed but answered with an error, as SQLite under load does).
+
+    Renamed, not deleted: Label Studio 1.23 deletes a project with every model signal of the server process
+    switched off (`temporary_disconnect_all_signals`), so requests served meanwhile skip their bookkeeping, and two
+    deletions at once leave the signals off for good (annotations no longer counted).
+    """
+    listed: Iterable[AllRolesProjectList] = client.projects.list(title=title)
+    ids = sorted(project.id for project in listed if project.title == title and project.id is not None)
+    oldest = ids[0] if ids else created
+    for project_id in ids[1:]:
+        if not client.projects.get(id=project_id).task_number:
+            renamed = f"(empty duplicate {project_id}) {title}"[:PROJECT_TITLE_LIMIT]
+            client.projects.update(id=project_id, title=renamed)
+    return oldest
 
 
 def _differs(name: str, theirs: object, ours: object) -> bool:
@@ -173,6 +198,29 @@ def existing_tasks(client: LabelStudio, project_id: int, target_id: str) -> list
         versions = frozenset(v.strip() for v in (task.predictions_model_versions or "").split(",") if v.strip())
         tasks.append(ExistingTask(task.id, task_data_from_label_studio(task.data, target_id), versions))
     return tasks
+
+
+def _without_concurrent_duplicates(client: LabelStudio, project_id: int, created: dict[str, int]) -> dict[str, int]:
+    """`created` less the tasks that another push made for the same segments at the same time, deleted here.
+
+    Two pushes that listed the project before either created anything both create every task. Each checks after
+    creating: of a segment's tasks the oldest is kept, so the later push deletes its own (new, unannotated) ones.
+    """
+    pager: Iterable[Any] = client.tasks.list(
+        project=project_id, page_size=BATCH_SIZE, fields="task_only", include="id,data"
+    )
+    oldest: dict[str, int] = {}
+    for task in pager:
+        segment = (task.data or {}).get("segment_id")
+        if segment in created:
+            oldest[segment] = min(task.id, oldest.get(segment, task.id))
+    kept: dict[str, int] = {}
+    for segment, task_id in created.items():
+        if oldest.get(segment, task_id) < task_id:
+            _call("delete a task pushed twice at once", client.tasks.delete, id=task_id)
+        else:
+            kept[segment] = task_id
+    return kept
 
 
 def _annotated_task_ids(client: LabelStudio, project_id: int) -> set[int]:
@@ -292,7 +340,7 @@ def create_tasks(
                 raise LabelStudioError(f"Label Studio created {len(response.task_ids or [])} of {len(batch)} tasks")
             created.update(zip((data.segment_id for data in batch), response.task_ids))
             progress.update(len(batch))
-    return created
+    return _without_concurrent_duplicates(client, project_id, created) if created else created
 
 
 def pre_annotate(
@@ -373,9 +421,7 @@ def _batches(items: Sequence[Item], size: int) -> Iterable[Sequence[Item]]:
 
 
 def _call(what: str, method: Callable[..., Any], /, **arguments: Any) -> Any:
-    """`method(**arguments)`, its ApiError as a LabelStudioError; Any: some responses carry fields the SDK does not
-    declare (`import_tasks`' task_ids)."""
-    try:
+    """`method(**arguments)`, its ApiError as a LabelStudioError (labeling/errors.py); Any: some responses carry
+    fields the SDK does not declare (`import_tasks`' task_ids)."""
+    with label_studio_errors(what):
         return method(**arguments)
-    except ApiError as error:
-        raise LabelStudioError(f"Label Studio refused to {what} ({error.status_code}): {error.body}") from None

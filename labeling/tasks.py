@@ -58,7 +58,8 @@ def plan_push(wanted: Iterable[TaskData], existing: Iterable[tuple[int, TaskData
     """What pushing `wanted` tasks into a project holding `existing` (task id, data) must do.
 
     Segment ids derive from the text, so an edited sentence shows up as a task whose id left the corpus plus a new
-    segment in the same place of the same article (same previous or next sentence): that pair is `changed`, and
+    segment in the same place of the same article: the same previous or next sentence, or a neighbour that is itself
+    such an edit (a run of edited sentences is matched from its unedited ends inwards). That pair is `changed`, and
     its new text is not pushed, so it is neither duplicated nor overwritten silently. Nothing is ever deleted.
     """
     plan = PushPlan()
@@ -66,19 +67,41 @@ def plan_push(wanted: Iterable[TaskData], existing: Iterable[tuple[int, TaskData
     by_segment = {data.segment_id: (task_id, data) for task_id, data in existing}
     wanted_ids = {data.segment_id for data in wanted}
     orphans = [(task_id, data) for segment_id, (task_id, data) in by_segment.items() if segment_id not in wanted_ids]
+    missing: list[TaskData] = []
     for data in wanted:
         if data.segment_id in by_segment:
             plan.present[data.segment_id] = by_segment[data.segment_id][0]
-            continue
-        replaced = next((orphan for orphan in orphans if _same_place(orphan[1], data)), None)
-        if replaced is None:
-            plan.create.append(data)
         else:
-            orphans.remove(replaced)
-            plan.changed.append(ChangedSegment(replaced[0], replaced[1], data))
+            missing.append(data)
+    changes: dict[int, ChangedSegment] = {}  # position in `missing` -> its old task
+    old_text: dict[tuple[str, str], str] = {}  # (article, new text) -> the text its task was pushed with
+    matched_more = True
+    while matched_more:
+        matched_more = False
+        for position, data in enumerate(missing):
+            if position in changes:
+                continue
+            replaced = next((orphan for orphan in orphans if _same_place(orphan[1], data, old_text)), None)
+            if replaced is not None:
+                orphans.remove(replaced)
+                changes[position] = ChangedSegment(replaced[0], replaced[1], data)
+                old_text[(data.article_id, data.text)] = replaced[1].text
+                matched_more = True
+    for position, data in enumerate(missing):
+        if position in changes:
+            plan.changed.append(changes[position])
+        else:
+            plan.create.append(data)
     plan.gone = orphans
     return plan
 
 
-def _same_place(old: TaskData, new: TaskData) -> bool:
-    return old.article_id == new.article_id and (old.previous == new.previous or old.next == new.next)
+def _same_place(old: TaskData, new: TaskData, old_text: dict[tuple[str, str], str]) -> bool:
+    """Whether a task of a segment that left the corpus sat where `new` sits: a neighbour of `new` is the task's
+    neighbour, as it reads now or, when that neighbour is an edit matched already, as it read when pushed."""
+    if old.article_id != new.article_id:
+        return False
+    return any(
+        theirs in (ours, old_text.get((new.article_id, ours)))
+        for theirs, ours in ((old.previous, new.previous), (old.next, new.next))
+    )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import errno
 import os
 import signal
 import sys
@@ -17,6 +18,8 @@ from stance_corpus.labeling import cli as labeling_cli
 
 COMMAND_MODULES = [corpus_cli, labeling_cli, baselines_cli]
 PROJECT_HELP = "the corpus project: a folder with stance-corpus.toml (default: the current folder)"
+# A write that fails for want of room (stdout redirected to a full disk, or /dev/full): one line, not a traceback.
+WRITE_FAILURES = {errno.ENOSPC, errno.EDQUOT, errno.EFBIG, errno.EIO}
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -67,6 +70,7 @@ def main(argv: list[str] | None = None) -> int:
             signal.signal(signum, _interrupt)
     try:
         args.run(args)
+        sys.stdout.flush()  # here, so that a full disk under a redirected stdout is reported like any error
     except StanceCorpusError as error:
         print(f"stance-corpus: error: {error}", file=sys.stderr)
         return 1
@@ -77,6 +81,13 @@ def main(argv: list[str] | None = None) -> int:
         # The reader of stdout went away (`| head`): not an error of ours; keep Python from complaining at exit.
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return 141
+    except OSError as error:
+        if error.errno not in WRITE_FAILURES:
+            raise
+        where = f" {error.filename}" if error.filename else ""
+        print(f"stance-corpus: error: cannot write{where}: {error.strerror}", file=sys.stderr)
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # what is left in stdout's buffer goes nowhere
+        return 1
     return 0
 
 

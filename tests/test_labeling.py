@@ -484,3 +484,67 @@ def test_embedded_server_serves_annotate_and_is_reused_by_pull(tmp_path, project
     assert not (data_dir / "running.json").exists()
     with pytest.raises(httpx.HTTPError):
         httpx.get(f"{url}/health", timeout=5)
+
+
+@labelstudio
+def test_three_adjacent_edited_sentences_are_three_changes_not_a_new_task(
+    label_studio_env, project_title, project, seeds, capsys
+):
+    assert annotate(capsys, project, project_title)[0] == 0
+    talks = seeds / "talks.txt"
+    text = talks.read_text(encoding="utf-8")
+    for old, new in (
+        ("welcomed the ceasefire.", "welcomed the truce."),
+        ("rejected it.", "rejected the truce."),
+        ("Fighting near Aleppo", "Fighting near Aleppo resumes"),
+    ):
+        text = text.replace(old, new)
+    talks.write_text(text, encoding="utf-8")
+    code, out, _ = annotate(capsys, project, project_title)
+    # The middle one has no unedited neighbour: it is matched through its neighbours' old texts.
+    assert code == 0 and "0 created, 2 already present, 3 changed since pushed" in out
+    assert "'Rebel groups rejected it.'" in out and "'Rebel groups rejected the truce.'" in out
+    assert "no longer in the corpus" not in out
+    assert [t["text"] for t in project_tasks(label_studio_env, project_title)] == [text for _, text in TALKS]
+
+
+@labelstudio
+def test_concurrent_pushes_make_one_project_with_each_task_once(label_studio, project_title):
+    import threading
+
+    from stance_corpus.corpus.articles import iter_articles
+    from stance_corpus.corpus.segment import segment_article
+    from stance_corpus.labeling.push import push_tasks
+    from stance_corpus.labeling.tasks import build_tasks
+
+    (target,) = SCHEME.targets
+    tasks = list(build_tasks(iter_articles([LABELING_DATA / "seeds"], SCHEME), target, segment_article))
+    settings = ProjectSettings(label_config(SCHEME, target), "<p>guidelines</p>", 2)
+    runs = 4
+    start = threading.Barrier(runs)
+    results: list[object] = [None] * runs
+
+    def push(number: int) -> None:
+        client = connect(label_studio.url, label_studio.token)
+        start.wait()
+        try:
+            created = ensure_project(client, project_title, settings)
+            push_tasks(client, created.id, tasks, target.id)
+            results[number] = created.id
+        except Exception as error:  # noqa: BLE001 - reported by the assertion below
+            results[number] = error
+
+    threads = [threading.Thread(target=push, args=(number,)) for number in range(runs)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=300)
+    client = connect(label_studio.url, label_studio.token)
+    projects = [p.id for p in client.projects.list(title=project_title) if p.title == project_title]
+    assert len(projects) == 1 and results == projects * runs
+    pushed = project_tasks(label_studio, project_title)
+    assert sorted(t["text"] for t in pushed) == sorted(t for _, t in TALKS)
+    # The server still does its bookkeeping (deleting the duplicate projects would have switched it off for good).
+    (user,) = users(client, "after-race")
+    client.annotations.create(id=pushed[0]["id"], result=stance_result("NONE"), completed_by=user.id)
+    assert client.tasks.get(id=pushed[0]["id"]).total_annotations == 1

@@ -30,7 +30,9 @@ from stance_corpus.corpus.articles import CATALOGUE_NAME, iter_articles
 from stance_corpus.corpus.errors import ReleaseError, StoreError
 from stance_corpus.corpus.guidelines import freeze_problem
 from stance_corpus.corpus.jsonl import read_jsonl
+from stance_corpus.corpus.orphans import segment_problem
 from stance_corpus.corpus.project import CONFIG_FILE, VERSION_FROM_CARD, Project, load_project
+from stance_corpus.corpus.pseudonyms import release_names
 from stance_corpus.corpus.release.card import changelog_entry, check_version, render_card, split_card
 from stance_corpus.corpus.release.croissant import CROISSANT_FILE, croissant_json
 from stance_corpus.corpus.release.folder import first_difference, sha256_file, write_checksums
@@ -197,7 +199,8 @@ def _build_release(
         if not gold:
             raise StoreError(gold_path, "no gold annotation yet, so no sentence to release")
         progress = tqdm(segmented, total=len(articles), desc="segmenting", unit="article", disable=None)
-        tables = build_tables(_noting_segments(progress, segments), gold, raw, layout, article_targets)
+        released_raw = _pseudonymous(project.store, raw, pinned=pinned is not None)
+        tables = build_tables(_noting_segments(progress, segments), gold, released_raw, layout, article_targets)
     _check_store(gold_path, gold, segments, article_targets, gold=True)
     _check_store(raw_path, raw, segments, article_targets, gold=False)
     features: Mapping[str, Features] = layout.features
@@ -269,6 +272,16 @@ def check_released_labels(project: Project, released: Iterable[ReleasedVersion])
                 )
 
 
+def _pseudonymous(store: Path, raw: list[Annotation], pinned: bool) -> list[Annotation]:
+    """The annotators' records under their pseudonyms (corpus/pseudonyms.py): no email goes into a release."""
+    names = release_names(store, {annotation.annotator for annotation in raw}, pinned)
+    return [
+        annotation if names[annotation.annotator] == annotation.annotator
+        else dataclasses.replace(annotation, annotator=names[annotation.annotator])
+        for annotation in raw
+    ]
+
+
 @contextmanager
 def _cyclic_gc_paused() -> Iterator[None]:
     """A build holds millions of small objects (segments, tokens, annotations, rows) and makes no reference cycles
@@ -302,7 +315,9 @@ def _check_store(
     for position, annotation in enumerate(annotations):
         problem = store_problem(annotation, segments, store_annotator_is_gold=gold, article_targets=article_targets)
         if problem:
-            raise StoreError(f"{path}:{_line_number(path, position)}", problem)
+            orphaned = segment_problem(annotation, segments, article_targets) is not None
+            hint = " (`stance-corpus orphans` lists such records, `--retire` archives them)" if orphaned else ""
+            raise StoreError(f"{path}:{_line_number(path, position)}", f"{problem}{hint}")
 
 
 def _line_number(path: Path, position: int) -> int:

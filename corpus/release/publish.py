@@ -9,6 +9,18 @@ from stance_corpus.corpus.errors import ReleaseError
 from stance_corpus.corpus.release.folder import checksum_problem, release_version
 
 
+def check_repo_id(repo_id: str) -> str:
+    """`repo_id` if the Hub accepts it as a repository id (OWNER/NAME or NAME); ReleaseError saying why not."""
+    from huggingface_hub.errors import HFValidationError
+    from huggingface_hub.utils import validate_repo_id
+
+    try:
+        validate_repo_id(repo_id)
+    except HFValidationError as error:
+        raise ReleaseError(None, f"--repo-id {repo_id!r} is not a Hub repository id (OWNER/NAME): {error}") from error
+    return repo_id
+
+
 def publish_release(folder: Path, repo_id: str, *, private: bool) -> str:
     """Upload a release folder to the Hub dataset repo `repo_id` and tag it v<version>; returns the tag's URL.
 
@@ -17,6 +29,7 @@ def publish_release(folder: Path, repo_id: str, *, private: bool) -> str:
     from huggingface_hub import HfApi
     from huggingface_hub.errors import HfHubHTTPError
 
+    check_repo_id(repo_id)
     version = release_version(folder)
     problem = checksum_problem(folder)
     if problem:

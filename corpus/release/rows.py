@@ -24,9 +24,9 @@ from typing import Any
 from datasets import ClassLabel, Features, List, Value
 from stance_corpus.corpus.context import annotated_in_context
 from stance_corpus.corpus.errors import ReleaseError
+from stance_corpus.corpus.orphans import segment_problem
 from stance_corpus.corpus.reliability import nominal_alpha
 from stance_corpus.corpus.schema import (
-    ANNOTATED_KINDS,
     GOLD_ANNOTATOR,
     ActorSpan,
     Annotation,
@@ -206,26 +206,7 @@ def store_problem(
     if (annotation.annotator == GOLD_ANNOTATOR) != store_annotator_is_gold:
         expected = f"{GOLD_ANNOTATOR!r}" if store_annotator_is_gold else f"anyone but {GOLD_ANNOTATOR!r}"
         return f"annotator {annotation.annotator!r} in a file whose annotator must be {expected}"
-    segment = segments.get(annotation.segment_id)
-    if segment is None:
-        return (
-            f"segment {annotation.segment_id} is not in the current seeds (unknown id): was its sentence edited "
-            f"after it was annotated? annotated text {annotation.text!r}"
-        )
-    if segment.article_id != annotation.article_id:
-        return f"segment {segment.id} belongs to article {segment.article_id}, not {annotation.article_id}"
-    if segment.text != annotation.text:
-        return (
-            f"the text of segment {segment.id} changed since it was annotated: {annotation.text!r} -> {segment.text!r}"
-        )
-    if segment.kind not in ANNOTATED_KINDS:
-        return f"segment {segment.id} is a {segment.kind.value} segment, which carries no stance"
-    if annotation.target not in article_targets.get(segment.article_id, ()):
-        return (
-            f"target {annotation.target!r} is not a target of article {segment.article_id} (its targets: "
-            f"{', '.join(article_targets.get(segment.article_id, ()))}; the catalogue's `targets` field lists them)"
-        )
-    return None
+    return segment_problem(annotation, segments, article_targets)
 
 
 def build_tables(
