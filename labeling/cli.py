@@ -38,6 +38,7 @@ ORPHANS_SHOWN = 5
 
 
 def add_commands(subparsers: argparse._SubParsersAction) -> None:
+    """Mount annotate, pull and agreement on the `stance-corpus` parser."""
     annotate = subparsers.add_parser(
         "annotate",
         help="push heading and body segments to the Label Studio project of each target (idempotent) and serve it",
@@ -110,6 +111,7 @@ def _add_connection_arguments(parser: argparse.ArgumentParser) -> None:
 
 # The Label Studio SDK and the statistics libraries take seconds to import: only the commands that use them do.
 def run_annotate(args: argparse.Namespace) -> None:
+    """`stance-corpus annotate`: push the project's tasks to Label Studio; a local server is served until Ctrl-C."""
     from stance_corpus.corpus.articles import iter_articles
     from stance_corpus.corpus.project import load_project
     from stance_corpus.labeling.annotate import annotate_target, articles_of, gazetteer_of, select_targets, titles_of
@@ -181,6 +183,7 @@ def serve_until_interrupted(server: LocalServer) -> None:
 
 
 def run_pull(args: argparse.Namespace) -> None:
+    """`stance-corpus pull`: every completed annotation of the project's Label Studio projects -> the store."""
     from stance_corpus.corpus.project import load_project
     from stance_corpus.labeling.annotate import pull_target, select_targets, titles_of
     from stance_corpus.labeling.server import embedded_data_dir, open_label_studio
@@ -256,6 +259,7 @@ def print_target_pull(pulled: TargetPull) -> None:
 
 
 def run_agreement(args: argparse.Namespace) -> None:
+    """`stance-corpus agreement`: agreement figures of the store, per target; with --adjudicate, the gold file."""
     from stance_corpus.corpus.project import load_project
     from stance_corpus.labeling.agreement import adjudicate, agreement_per_target
     from stance_corpus.labeling.annotate import select_targets
@@ -299,6 +303,7 @@ def _show(value: object) -> str:
 
 
 def format_agreement(figures: dict) -> str:
+    """The agreement figures as the table `stance-corpus agreement` prints."""
     stance, spans = figures["sentence_stance"], figures["actor_spans"]
     width = max([len(" / ".join(pair["annotators"])) for pair in stance["pairs"] + spans["pairs"]] + [4])
     lines = [
