@@ -221,6 +221,8 @@ class Annotation:
     actors: tuple[ActorSpan, ...] = field(default_factory=tuple)
     created_at: str | None = None
     updated_at: str | None = None
+    comment: str | None = None  # the annotator's note on the task, for the adjudicator
+    needs_adjudication: bool = False  # the annotator asks that a person settle this segment (no majority gold)
 
 
 @dataclass(frozen=True, slots=True)

@@ -8,13 +8,15 @@ are checked against the project's scheme (stance labels, actor types, targets). 
 target's id; a store written before targets were data (release 1.0.0's) holds the target's name, which is read as
 that target, so such a store keeps every record. Lines are sorted by (article_id, segment_id, target, annotator)
 and written atomically, so writing the same records twice changes no byte and an interrupted write leaves the
-previous file in place.
+previous file in place. The optional fields `comment` and `needs_adjudication` are written only when set, so a
+record without them keeps the line it always had.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
 from pathlib import Path
+from typing import Any
 
 from stance_corpus.corpus.errors import InputError, StoreError
 from stance_corpus.corpus.files import atomic_path
@@ -24,10 +26,12 @@ from stance_corpus.corpus.schema import ActorSpan, Annotation, Scheme
 ANNOTATIONS_FILE = "annotations.jsonl"
 GOLD_FILE = "gold.jsonl"
 
+_OPTIONAL_DEFAULTS: dict[str, Any] = {"comment": None, "needs_adjudication": False}  # left out of a line at these
 _ANNOTATION_FIELDS = frozenset(
     {"segment_id", "article_id", "text", "target", "annotator", "stance", "actors", "created_at", "updated_at"}
+    | _OPTIONAL_DEFAULTS.keys()
 )
-_REQUIRED_FIELDS = _ANNOTATION_FIELDS - {"actors", "created_at", "updated_at"}
+_REQUIRED_FIELDS = _ANNOTATION_FIELDS - {"actors", "created_at", "updated_at"} - _OPTIONAL_DEFAULTS.keys()
 _SPAN_FIELDS = frozenset({"start", "end", "text", "type", "actor_id", "stance"})
 _REQUIRED_SPAN_FIELDS = frozenset({"start", "end", "text", "type"})
 
@@ -61,6 +65,11 @@ def annotation_from_record(record: object, where: str, scheme: Scheme) -> Annota
     for name, value in (("created_at", created_at), ("updated_at", updated_at)):
         if value is not None and not isinstance(value, str):
             raise InputError(where, f"{name!r} must be a timestamp string or null")
+    comment, needs_adjudication = record.get("comment"), record.get("needs_adjudication", False)
+    if comment is not None and (not isinstance(comment, str) or not comment.strip()):
+        raise InputError(where, f"'comment' must be a non-empty string or null, got {comment!r}")
+    if type(needs_adjudication) is not bool:
+        raise InputError(where, f"'needs_adjudication' must be true or false, got {needs_adjudication!r}")
     try:
         target = scheme.target(target).id
     except KeyError:
@@ -84,7 +93,18 @@ def annotation_from_record(record: object, where: str, scheme: Scheme) -> Annota
         actors=tuple(spans),
         created_at=created_at,
         updated_at=updated_at,
+        comment=comment,
+        needs_adjudication=needs_adjudication,
     )
+
+
+def annotation_record(annotation: Annotation) -> dict[str, Any]:
+    """The plain JSON object of one store line: optional fields at their default are left out."""
+    record: dict[str, Any] = to_plain(annotation)
+    for name, default in _OPTIONAL_DEFAULTS.items():
+        if record[name] == default:
+            del record[name]
+    return record
 
 
 def _span(raw: object, text: str, where: str, scheme: Scheme) -> ActorSpan:
@@ -142,7 +162,7 @@ def write_annotations(path: Path, annotations: Iterable[Annotation]) -> int:
     """Replace the store file atomically with the records (targets by id), sorted; returns how many were written."""
     records = sorted(annotations, key=sort_key)
     with atomic_path(path) as temporary, temporary.open("w", encoding="utf-8") as handle:
-        count = write_jsonl((to_plain(record) for record in records), handle)
+        count = write_jsonl((annotation_record(record) for record in records), handle)
     return count
 
 

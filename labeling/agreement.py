@@ -4,7 +4,8 @@ Sentence stance: Cohen's kappa per annotator pair (scikit-learn), Fleiss' kappa 
 rated (statsmodels), Krippendorff's alpha with missing ratings (corpus.reliability). Actor spans: pairwise
 precision/recall/F1 on exact (start, end, type) and overlap (same type, shared characters) one-to-one matches
 (corpus.spans), and agreement on the stance and actor id of exactly matched spans. `agreement_per_target` computes
-both for each target of a scheme; `adjudicate` turns the majority of each (segment, target) into gold and lists ties.
+both for each target of a scheme; `adjudicate` turns the majority of each (segment, target) into gold and lists ties
+and the units an annotator flagged as needing adjudication (with their comments): the adjudication queue.
 """
 
 from __future__ import annotations
@@ -203,6 +204,8 @@ def adjudicate(annotations: Iterable[Annotation], adjudicator: str | None = None
     A unit the adjudicator annotated takes the adjudicator's labels. Otherwise the sentence stance is the
     majority one; a span (exact start, end, type) is kept when more than half the annotators marked it, with the
     majority stance and actor id; a span marked by exactly half of them, or any tied vote, makes the unit a tie.
+    A unit that an annotator flagged as needing adjudication is never decided by majority: it is listed with the
+    flags and every comment on it. Gold carries no flag, and the adjudicator's comment only.
     """
     gold: list[Annotation] = []
     ties: list[Tie] = []
@@ -217,9 +220,11 @@ def adjudicate(annotations: Iterable[Annotation], adjudicator: str | None = None
 
 def _adjudicate_unit(ratings: dict[str, Annotation], adjudicator: str | None) -> Annotation | Tie:
     if adjudicator in ratings:
-        return replace(ratings[adjudicator], annotator=GOLD_ANNOTATOR)
+        return replace(ratings[adjudicator], annotator=GOLD_ANNOTATOR, needs_adjudication=False)
     voters = list(ratings.values())
-    problems = []
+    problems = [f"flagged for adjudication by {a.annotator}" for a in voters if a.needs_adjudication]
+    if problems:
+        problems += [f"comment by {a.annotator}: {a.comment!r}" for a in voters if a.comment]
     stance = Majority.of(Counter(a.stance for a in voters))
     if stance.tied:
         problems.append(f"sentence stance {_votes(Counter(a.stance for a in voters))}")
@@ -236,6 +241,7 @@ def _adjudicate_unit(ratings: dict[str, Annotation], adjudicator: str | None) ->
         actors=tuple(spans),
         created_at=min((a.created_at for a in voters if a.created_at), default=None),
         updated_at=max(updated, default=None),
+        comment=None,
     )
 
 

@@ -22,7 +22,7 @@ from stance_corpus.corpus.errors import InputError
 from stance_corpus.corpus.project import TITLE_LENGTH, Project
 from stance_corpus.corpus.schema import ActorSpan, Article, StancePrediction, Target, TaskData
 from stance_corpus.corpus.segment import segment_article
-from stance_corpus.labeling.config import label_config
+from stance_corpus.labeling.config import label_config, screen_help_html
 from stance_corpus.labeling.convert import required_id
 from stance_corpus.labeling.pull import PullResult, annotations_from_export, export_snapshot
 from stance_corpus.labeling.push import (
@@ -58,7 +58,7 @@ def titles_of(targets: Sequence[Target], title: str | None) -> dict[str, str]:
 
 def gazetteer_of(project: Project, articles: Sequence[Article]) -> Gazetteer:
     """The pre-annotations of the project's tasks: actor spans with the scheme's default stance, found with the
-    article's text and the task's target as the context of scoped aliases."""
+    article's text and the task's target as the context of scoped aliases, each shown with its actor's name."""
     registry = load_actor_registry(project.actors, project.scheme)
     texts = {article.id: article.text for article in articles}
     default = project.scheme.default_stance
@@ -68,7 +68,8 @@ def gazetteer_of(project: Project, articles: Sequence[Article]) -> Gazetteer:
         return [replace(span, stance=default) for span in find_actor_mentions(task.text, registry, context)]
 
     digest = hashlib.sha256(project.actors.read_bytes()).hexdigest()
-    return Gazetteer(model_version=f"gazetteer-{digest[:8]}", find_spans=find_spans)
+    names = {actor.id: actor.name for actor in registry.values()}
+    return Gazetteer(model_version=f"gazetteer-{digest[:8]}", find_spans=find_spans, actor_names=names)
 
 
 @dataclass(frozen=True)
@@ -100,8 +101,8 @@ def annotate_target(
     mine = articles_of(project, target, articles)
     tasks = list(build_tasks(mine, target, lambda article: segment_article(article, project.segmentation)))
     settings = ProjectSettings(
-        label_config=label_config(project.scheme, target),
-        instructions=guidelines_html(project.card, target, project.scheme.targets),
+        label_config=label_config(project.scheme, target, load_actor_registry(project.actors, project.scheme)),
+        instructions=guidelines_html(project.card, target, project.scheme.targets) + screen_help_html(project.scheme),
         annotators_per_task=project.annotators_per_task,
     )
     ls_project = ensure_project(client, title, settings)
@@ -129,7 +130,8 @@ def pull_target(
     found = find_project(client, title)
     if found is None:
         return TargetPull(target, title, None)
+    registry = load_actor_registry(project.actors, project.scheme)  # an actor id outside it stops the pull
     project_id = required_id(found.id, f"project {title!r}")
     snapshot = export_snapshot(client, project_id, data_dir)
-    result = annotations_from_export(snapshot, project.scheme, target.id)
+    result = annotations_from_export(snapshot, project.scheme, target.id, registry.keys())
     return TargetPull(target, title, result, project_id, snapshot.left_on_server, snapshot.leftovers_removed)

@@ -248,6 +248,9 @@ def print_target_pull(pulled: TargetPull) -> None:
         completed, cancelled = result.completed[annotator], result.cancelled[annotator]
         print(f"  {annotator}: {completed} completed, {cancelled} skipped/cancelled")
     print(f"  {result.drafts} draft(s) not exported (unsubmitted work stays in Label Studio)")
+    flagged = sum(annotation.needs_adjudication for annotation in result.annotations)
+    commented = sum(annotation.comment is not None for annotation in result.annotations)
+    print(f"  {flagged} flagged for adjudication, {commented} with a comment")
     if pulled.leftovers_removed:
         print(f"  removed {pulled.leftovers_removed} export snapshot(s) left on the server by interrupted pulls")
     if pulled.left_on_server:

@@ -3,9 +3,9 @@
 export_snapshot(client, project_id)   the project's tasks with all their annotations (server-side snapshot), read
                                       one task at a time from a temporary file; nothing of it is left on a local
                                       server, only its file on a team server (docs/reliability.md)
-annotations_from_export(tasks, scheme, target_id)
+annotations_from_export(tasks, scheme, target_id, actor_ids)
                                       checked Annotation records of one target's project + counts; pure, raises
-                                      on any invalid one
+                                      on any invalid one (an actor id outside the registry's `actor_ids` too)
 
 Only the Annotation records are kept: the export (about 10 KB per task in memory with two annotators) is never
 held whole, so a pull's memory does not grow with the export (docs/benchmarks.md, "Label Studio at scale").
@@ -20,7 +20,7 @@ import re
 import tempfile
 import time
 from collections import Counter
-from collections.abc import Iterable, Iterator
+from collections.abc import Collection, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import timedelta
 from pathlib import Path
@@ -222,9 +222,12 @@ class PullResult:
     tasks_without_annotation: int = 0
 
 
-def annotations_from_export(tasks: Iterable[dict], scheme: Scheme, target_id: str) -> PullResult:
+def annotations_from_export(
+    tasks: Iterable[dict], scheme: Scheme, target_id: str, actor_ids: Collection[str] | None = None
+) -> PullResult:
     """Every completed annotation of the project of `target_id` as a checked record; LabelStudioError naming the
-    first problem (and how many).
+    first problem (and how many). With `actor_ids` (the actor registry's ids), an actor id outside them is a
+    problem: the task, the annotator and the id are named.
 
     Tasks are consumed one at a time and only their records kept. Cancelled (skipped) annotations are counted, not
     stored. One annotator with two completed annotations of one task is a problem: the store keeps one annotation
@@ -243,7 +246,7 @@ def annotations_from_export(tasks: Iterable[dict], scheme: Scheme, target_id: st
             result.tasks_without_annotation += 1
         for raw in completed:
             try:
-                annotation = annotation_from_label_studio(task, raw, scheme, target_id)
+                annotation = annotation_from_label_studio(task, raw, scheme, target_id, actor_ids)
             except LabelStudioError as error:
                 problems.append(str(error))
                 continue

@@ -14,8 +14,8 @@ predictions are pushed, uncertainty sampling (lowest prediction score of that mo
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TypeVar
 from xml.etree import ElementTree
@@ -235,15 +235,18 @@ def _annotated_task_ids(client: LabelStudio, project_id: int) -> set[int]:
 @dataclass(frozen=True)
 class Gazetteer:
     """The pre-annotations of tasks: actor spans found in a task (with the scheme's default stance) and the model
-    version they are pushed as (`gazetteer-<first 8 hex of the registry's sha256>`)."""
+    version they are pushed as (`gazetteer-<first 8 hex of the registry's sha256>`); `actor_names` (registry id ->
+    name) name each span's actor in the Regions list."""
 
     model_version: str
     find_spans: Callable[[TaskData], list[ActorSpan]]
+    actor_names: Mapping[str, str] = field(default_factory=dict)
 
     def prediction(self, task: TaskData) -> dict[str, Any]:
         """A task's pre-annotation; a task without any mention still gets its (empty) prediction, so that it is not
         searched again next time."""
-        return {"model_version": self.model_version, "result": result_from_spans(task.text, self.find_spans(task))}
+        result = result_from_spans(task.text, self.find_spans(task), self.actor_names)
+        return {"model_version": self.model_version, "result": result}
 
 
 @dataclass(frozen=True)
@@ -383,7 +386,8 @@ def push_stance(
             annotated += 1
         else:
             spans = gazetteer.find_spans(data) if gazetteer is not None else []
-            predictions.append(prediction_from_stance(task_id, data.text, prediction, spans))
+            names = gazetteer.actor_names if gazetteer is not None else {}
+            predictions.append(prediction_from_stance(task_id, data.text, prediction, spans, names))
     predicted = _push_predictions(client, project_id, predictions, f"{model_version} predictions")
     # Label Studio accepts a project model version only when predictions of it exist.
     sampling = UNCERTAINTY_SAMPLING if predicted or already else SEQUENTIAL_SAMPLING

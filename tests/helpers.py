@@ -129,9 +129,11 @@ def stance_result(stance: str) -> list[dict[str, Any]]:
 
 
 def span_result(
-    region: str, text: str, mention: str, actor_type: str, actor_id: str | None, stance: str
+    region: str, text: str, mention: str, actor_type: str, actor_id: str | None, stance: str, typed: bool = False
 ) -> list[dict[str, Any]]:
-    """The Label Studio results of one actor span of `text` (its first `mention`), as the web UI sends them."""
+    """The Label Studio results of one actor span of `text` (its first `mention`), as the web UI sends them: its
+    actor chosen from the registry list (None: "not in the registry"), or `typed` as projects made before the list
+    held it (None: no id)."""
     start = text.index(mention)
     value = {"start": start, "end": start + len(mention), "text": mention}
     result = [
@@ -150,7 +152,7 @@ def span_result(
             "value": {**value, "choices": [stance]},
         },
     ]
-    if actor_id:
+    if typed and actor_id:
         result.append(
             {
                 "id": region,
@@ -158,6 +160,16 @@ def span_result(
                 "to_name": "text",
                 "type": "textarea",
                 "value": {**value, "text": [actor_id]},
+            }
+        )
+    elif not typed:
+        result.append(
+            {
+                "id": region,
+                "from_name": "actor_id",
+                "to_name": "text",
+                "type": "taxonomy",
+                "value": {**value, "taxonomy": [[actor_id or "NOT_IN_REGISTRY"]]},
             }
         )
     return result

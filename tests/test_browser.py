@@ -12,9 +12,10 @@ import shutil
 from pathlib import Path
 from xml.etree import ElementTree
 
-import httpx
 import pytest
+from annotator import ANNOTATOR_PASSWORD, Annotator, invite_annotator
 from playwright.sync_api import BrowserContext, Page, expect
+from stance_corpus.corpus.actors import load_actor_registry
 from stance_corpus.corpus.project import load_project
 from stance_corpus.corpus.schema import ActorSpan, Annotation
 from stance_corpus.corpus.store import read_annotations
@@ -32,19 +33,22 @@ SECOND = "The UN envoy welcomed the ceasefire."
 THIRD = "Rebel groups rejected it."
 GUIDELINES = "Mark the stance of each sentence toward the target, then every actor who takes a position."
 TARGET_GUIDELINES = "Joining, backing or continuing the Geneva talks is FAVOR; leaving or refusing them is AGAINST."
-ANNOTATOR_PASSWORD = "annotator-password-1"
 PROJECT = load_project(DATA)
-CONFIG = label_config(PROJECT.scheme, PROJECT.scheme.targets[0])
+REGISTRY = load_actor_registry(PROJECT.actors, PROJECT.scheme)
+CONFIG = label_config(PROJECT.scheme, PROJECT.scheme.targets[0], REGISTRY)
 
 
 def test_every_label_and_choice_has_its_own_hotkey():
+    """The registry's actors are chosen in a searchable list (a Taxonomy), not by keys."""
     config = ElementTree.fromstring(CONFIG)
+    in_lists = {id(choice) for taxonomy in config.iter("Taxonomy") for choice in taxonomy.iter("Choice")}
+    assert len(in_lists) == 1 + len(REGISTRY)  # "not in the registry" and every actor
     options = [
         (element.tag, element.get("value"), element.get("hotkey"))
         for element in config.iter()
-        if element.tag in ("Label", "Choice")
+        if element.tag in ("Label", "Choice") and id(element) not in in_lists
     ]
-    assert len(options) == 12
+    assert len(options) == 6 + 3 + 3 + 1  # actor types, sentence stances, actor stances, adjudication flag
     assert [option for option in options if not option[2]] == []
     hotkeys = [hotkey for _, _, hotkey in options]
     assert len(set(hotkeys)) == len(hotkeys), hotkeys
@@ -55,19 +59,6 @@ def test_every_text_selects_whole_words():
     assert {text.get("name"): text.get("granularity") for text in texts} == {
         "target_description": None, "previous": "word", "text": "word", "next": "word",
     }
-
-
-def invite_annotator(url: str, token: str, email: str, password: str) -> None:
-    """Sign up through the organisation's invite link, as a new annotator does (signup is closed without it)."""
-    invite = connect(url, token).organizations.invites.get_invite_link().invite_url
-    with httpx.Client(base_url=url) as browserless:
-        browserless.get(invite).raise_for_status()
-        response = browserless.post(
-            invite,
-            data={"email": email, "password": password, "csrfmiddlewaretoken": browserless.cookies["csrftoken"]},
-            headers={"Referer": f"{url}{invite}"},
-        )
-    assert response.status_code == 302, f"signup of {email} refused: {response.status_code} {response.text[:300]}"
 
 
 def drag_over(page: Page, line: str, first_word: str, last_word: str) -> None:
@@ -139,7 +130,7 @@ def test_an_annotator_labels_the_first_task_in_the_browser_and_pull_returns_it(
     expect(page.get_by_role("button", name="Instructions")).to_be_visible()
 
     description = PROJECT.scheme.targets[0].description  # the target's description, on the labeling screen
-    for visible in (f"Target: {TARGET}", description, HEADLINE, FIRST, SECOND):
+    for visible in (f"Target: {TARGET}", description, f"Headline: {HEADLINE}", FIRST, SECOND):
         expect(page.get_by_text(visible, exact=True)).to_be_visible()
     expect(page.get_by_text(THIRD, exact=True)).to_have_count(0)  # not a neighbour of the first sentence
     # The gazetteer's pre-annotation is already there; the annotator adds the actor it does not know.
@@ -152,6 +143,9 @@ def test_an_annotator_labels_the_first_task_in_the_browser_and_pull_returns_it(
     expect(regions).to_have_count(2)
     regions.filter(has_text="opposition delegation").click()
     page.keyboard.press("Shift+A")  # the selected actor is AGAINST
+    Annotator(page).choose_actor("not in", "not in the registry")  # this test's registry knows Russia only
+    page.keyboard.press("Escape")  # close the actor list
+    page.locator(".lsf-richtext").nth(1).click(position={"x": 2, "y": 2})  # leave its search box
     page.keyboard.press("u")  # unselect the region
     page.keyboard.press("f")  # the sentence is FAVOR
     screenshot = artifacts_dir / "labeling-screen.png"

@@ -39,6 +39,7 @@ from helpers import (
     users,
 )
 from label_studio_sdk.core.api_error import ApiError
+from stance_corpus.corpus.actors import load_actor_registry
 from stance_corpus.corpus.project import load_project
 from stance_corpus.corpus.schema import ActorSpan, Annotation
 from stance_corpus.corpus.store import read_annotations
@@ -55,7 +56,8 @@ labelstudio = pytest.mark.labelstudio
 def test_labeling_config_is_accepted_by_the_server_and_matches_the_scheme(label_studio, project_title):
     client = connect(label_studio.url, label_studio.token)
     (target,) = SCHEME.targets
-    config = label_config(SCHEME, target)
+    registry = load_actor_registry(ACTORS, SCHEME)
+    config = label_config(SCHEME, target, registry)
     project = ensure_project(client, project_title, ProjectSettings(config, "<p>guidelines</p>", 2))
     client.projects.validate_label_config(id=project.id, label_config=config)
     stored = client.projects.get(id=project.id)
@@ -63,7 +65,10 @@ def test_labeling_config_is_accepted_by_the_server_and_matches_the_scheme(label_
     assert parsed["actor"]["type"] == "Labels" and tuple(parsed["actor"]["labels"]) == SCHEME.actor_type_names
     assert tuple(parsed["stance"]["labels"]) == SCHEME.stance_names
     assert tuple(parsed["actor_stance"]["labels"]) == SCHEME.stance_names
-    assert parsed["actor_id"]["type"] == "TextArea"
+    # The actor is chosen from the registry (the stored values; the screen shows "Name (id)"), or said to be outside.
+    assert parsed["actor_id"]["type"] == "Taxonomy"
+    assert parsed["actor_id"]["labels"] == ["NOT_IN_REGISTRY", "russia", "un", "assad"]
+    assert parsed["comment"]["type"] == "TextArea" and parsed["flag"]["labels"] == ["needs_adjudication"]
     # The screen names the target and shows its description (the server keeps them in the config it serves).
     shown = ElementTree.fromstring(stored.label_config)
     assert next(h.get("value") for h in shown.iter("Header")) == f"Target: {TARGET}"
@@ -116,8 +121,10 @@ def test_push_three_times_then_new_article_then_edited_sentence(
     assert spans[texts[1]] == [(4, 12, "UN envoy", "INTERNATIONAL")]
     assert spans[texts[2]] == [] and spans[texts[3]] == []
     assert spans[texts[4]] == [(0, 5, "Assad", "GOVERNMENT")]
-    actor_ids = [r["value"]["text"] for r in predictions[tasks[0]["id"]].result if r["from_name"] == "actor_id"]
-    assert actor_ids == [["russia"]]
+    actor_ids = [r["value"]["taxonomy"] for r in predictions[tasks[0]["id"]].result if r["from_name"] == "actor_id"]
+    assert actor_ids == [[["russia"]]]
+    notes = [r["value"]["text"] for r in predictions[tasks[0]["id"]].result if r["from_name"] == "prefill"]
+    assert notes == [["pre-filled: NONE · russia (Russia)"]]
 
     # A new article adds only its own tasks.
     shutil.copy(LABELING_DATA / "later" / "monitor.txt", seeds)
@@ -152,23 +159,34 @@ def test_pull_returns_every_annotation_of_two_users_field_by_field(
     first, second = users(client, "first", "second")
     russia, envoy, rebels, assad = (tasks[text] for text in (TALKS[0][1], TALKS[1][1], TALKS[2][1], TALKS[4][1]))
 
+    # (user, task, stance, spans, comment, flagged); the first span's id is typed, as in projects made before the
+    # registry list; "Geneva" is explicitly not in the registry.
     created = [
-        (first, russia, "FAVOR", [("r1", "Russia", "GOVERNMENT", "russia", "FAVOR")]),
+        (first, russia, "FAVOR", [("r1", "Russia", "GOVERNMENT", "russia", "FAVOR")], None, False),
         (
             second,
             russia,
             "NONE",
             [("r1", "Russia", "GOVERNMENT", "russia", "AGAINST"), ("r2", "Geneva", "INTERNATIONAL", None, "NONE")],
+            "Is Geneva the talks here?",
+            True,
         ),
-        (first, envoy, "FAVOR", [("e", "UN envoy", "INTERNATIONAL", "un", "FAVOR")]),
+        (first, envoy, "FAVOR", [("e", "UN envoy", "INTERNATIONAL", "un", "FAVOR")], None, False),
     ]
     expected = []
-    for user, task, stance, spans in created:
+    for number, (user, task, stance, spans, comment, flagged) in enumerate(created):
         result = stance_result(stance) + [
             part
             for region, mention, kind, actor_id, span_stance in spans
-            for part in span_result(region, task["text"], mention, kind, actor_id, span_stance)
+            for part in span_result(region, task["text"], mention, kind, actor_id, span_stance, typed=number == 0)
         ]
+        if comment:
+            result.append(
+                {"id": "c", "from_name": "comment", "to_name": "text", "type": "textarea", "value": {"text": [comment]}}
+            )
+        if flagged:
+            flag = {"choices": ["needs_adjudication"]}
+            result.append({"id": "q", "from_name": "flag", "to_name": "text", "type": "choices", "value": flag})
         made = client.annotations.create(id=task["id"], result=result, completed_by=user.id)
         expected.append(
             (
@@ -191,6 +209,8 @@ def test_pull_returns_every_annotation_of_two_users_field_by_field(
                         )
                         for _, mention, kind, actor_id, span_stance in spans
                     ),
+                    comment=comment,
+                    needs_adjudication=flagged,
                 ),
             )
         )
@@ -207,6 +227,7 @@ def test_pull_returns_every_annotation_of_two_users_field_by_field(
     assert f"{first.email}: 2 completed, 0 skipped/cancelled" in out
     assert f"{second.email}: 1 completed, 1 skipped/cancelled" in out
     assert "1 draft(s) not exported" in out
+    assert "1 flagged for adjudication, 1 with a comment" in out
     pulled = {(a.segment_id, a.annotator): a for a in read_annotations(store / "annotations.jsonl", SCHEME)}
     assert len(pulled) == len(expected) == 3
     for made, want in expected:
@@ -248,8 +269,14 @@ def test_pull_returns_every_annotation_of_two_users_field_by_field(
             "does not match the segment at 0..6",
         ),
         ([], "needs exactly one sentence stance"),
+        # A typo of a registry id ("un"), as a project made before the registry list let anyone type it.
+        (
+            stance_result("FAVOR")
+            + span_result("e", TALKS[1][1], "UN envoy", "INTERNATIONAL", "un_envoy", "FAVOR", typed=True),
+            "actor id 'un_envoy' of the span 'UN envoy' is not in the actor registry",
+        ),
     ],
-    ids=["offsets", "no-stance"],
+    ids=["offsets", "no-stance", "not-in-registry"],
 )
 def test_pull_rejects_an_invalid_annotation_and_writes_nothing(
     label_studio_env, project_title, project, capsys, result, problem
@@ -269,6 +296,7 @@ def test_pull_rejects_an_invalid_annotation_and_writes_nothing(
     assert code == 1
     (message,) = [line for line in err.splitlines() if line.startswith("stance-corpus:")]  # progress bars aside
     assert message.startswith(f"stance-corpus: error: task {bad_task} ") and problem in message
+    assert f" by {user.email}" in message
     assert message.endswith("nothing was written")
     assert (store / "annotations.jsonl").read_bytes() == before
 
