@@ -79,7 +79,7 @@ def measure(screenshot: Path | None) -> list[tuple[str, list[str]]]:
             browser.close()
         registry = load_actor_registry(corpus.actors, corpus.scheme)
         target = corpus.scheme.targets[0].id
-        snapshot = export_snapshot(client, required_id(project.id, title))
+        snapshot = export_snapshot(client, required_id(project.id, title), server.data_dir)
         pulled = annotations_from_export(snapshot, corpus.scheme, target, registry.keys())
     done = {annotation.text for annotation in pulled.annotations}
     missing = [case.name for case in CASES if case.sentence not in done]

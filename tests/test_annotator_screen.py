@@ -24,12 +24,13 @@ from annotator import (
 )
 from playwright.sync_api import BrowserContext, Page, expect
 from stance_corpus.corpus.actors import load_actor_registry
-from stance_corpus.corpus.errors import InputError, LabelStudioError
+from stance_corpus.corpus.errors import InputError
 from stance_corpus.corpus.project import load_project
 from stance_corpus.corpus.schema import ActorSpan, Annotation
 from stance_corpus.corpus.store import annotation_from_record, read_annotations, write_annotations
 from stance_corpus.labeling.agreement import adjudicate
 from stance_corpus.labeling.convert import annotation_from_label_studio, result_from_spans
+from stance_corpus.labeling.errors import LabelStudioError
 from stance_corpus.labeling.server import connect
 
 from stance_corpus.cli import main
