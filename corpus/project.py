@@ -6,8 +6,9 @@
 The config says what the corpus is: its name, where its dataset version comes from, the sentence stance labels,
 the actor types (name, description, hotkey, colour), the targets (stable id, name, description, their section of
 the guidelines, Label Studio project title), the targets of an article whose catalogue line lists none, how many
-annotators label each task, the page furniture the segmenter drops, and the release schema of its next version
-(1: texts as they are; 2: publishable, corpus/release/publishable.py). Paths are
+annotators label each task, the page furniture the segmenter drops, what `ingest` takes for records that lack it
+(field names of tabular and JSON sources, licence, language, attribution, targets), and the release schema of its
+next version (1: texts as they are; 2: publishable, corpus/release/publishable.py). Paths are
 relative to the project folder; every key but the label sets and the targets has a default (docs/project.md).
 """
 
@@ -58,9 +59,29 @@ _SECTIONS = {
     "targets": {"id", "name", "description", "guidelines", "label_studio_title"},
     "annotation": {"annotators_per_task", "default_targets", "label_studio_title"},
     "segmentation": {"furniture"},
+    "ingest": {"fields", "license", "language", "attribution", "targets"},
     "release": {"schema"},
 }
+# [ingest.fields]: the keys are the names of ingest's --NAME-field options (docs/ingest.md, "Field names").
+INGEST_FIELDS = ("text", "html", "title", "date", "url", "id", "license", "language", "source", "author")
 _REQUIRED_SECTIONS = ("project", "stances", "actor_types", "targets")
+
+
+@dataclass(frozen=True)
+class IngestSettings:
+    """What `stance-corpus ingest` takes from the project's `[ingest]` table (its flags override each value).
+
+    `fields` maps an ingest field (INGEST_FIELDS: text, title, date, ...) to the source field names tried in order,
+    replacing that field's default names; `license`, `language` (a BCP 47 tag) and `attribution` are for records
+    without their own; `targets` are the target ids of every imported article (() for the project's defaults).
+    `attribution` may be `@FILE`, a file relative to the project folder (`ingest` reads it).
+    """
+
+    fields: tuple[tuple[str, tuple[str, ...]], ...] = ()
+    license: str | None = None
+    language: str | None = None
+    attribution: str | None = None
+    targets: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -85,6 +106,7 @@ class Project:
     # Whether releases carry the target's id (sentences, actors, raw_annotations) and articles their targets: always,
     # but for a version released before targets were data (1.0.0), rebuilt from its pin (corpus/release/build.py).
     target_columns: bool = True
+    ingest: IngestSettings = IngestSettings()  # the [ingest] table
 
     @property
     def config_path(self) -> Path:
@@ -245,6 +267,7 @@ class _Checker:
             changelog=root / self.relative_path(paths, "changelog"),
             releases=root / self.relative_path(paths, "releases"),
             reports=root / self.relative_path(paths, "reports"),
+            ingest=self.ingest(scheme),
         )
 
     def table(self, section: str) -> dict[str, Any]:
@@ -403,6 +426,46 @@ class _Checker:
         if not isinstance(value, list) or not all(isinstance(item, str) and item.strip() for item in value):
             raise self.fail(("segmentation", "furniture"), "furniture must be a list of non-empty strings")
         return tuple(item.strip() for item in value)
+
+    def ingest(self, scheme: Scheme) -> IngestSettings:
+        table = self.table("ingest")
+        fields = table.get("fields", {})
+        if not isinstance(fields, dict):
+            raise self.fail(("ingest", "fields"), "[ingest.fields] must be a table: text = \"story\" and the like")
+        self.known_keys(fields, ("ingest", "fields"), set(INGEST_FIELDS))
+        names: list[tuple[str, tuple[str, ...]]] = []
+        for key in INGEST_FIELDS:
+            if key not in fields:
+                continue
+            value = fields[key]
+            listed = [value] if isinstance(value, str) else value
+            if not isinstance(listed, list) or not listed or not all(isinstance(n, str) and n.strip() for n in listed):
+                raise self.fail(
+                    ("ingest", "fields", key), f"{key} must be a field name or a non-empty list of field names"
+                )
+            names.append((key, tuple(dict.fromkeys(name.strip() for name in listed))))
+        values: dict[str, str | None] = {}
+        for key in ("license", "language", "attribution"):
+            value = table.get(key)
+            if value is not None and (not isinstance(value, str) or not value.strip()):
+                raise self.fail(("ingest", key), f"{key} must be a non-empty string")
+            values[key] = value.strip() if isinstance(value, str) else None
+        if values["language"] is not None:
+            from stance_corpus.corpus.metadata import language_problem
+
+            if problem := language_problem(values["language"]):
+                raise self.fail(("ingest", "language"), problem)
+        targets = table.get("targets", [])
+        if not isinstance(targets, list) or not all(isinstance(item, str) for item in targets):
+            raise self.fail(("ingest", "targets"), "targets must be a list of target ids")
+        for target_id in targets:
+            if target_id not in scheme.target_ids:
+                raise self.fail(
+                    ("ingest", "targets"), f"target {target_id!r} is not a target id ({', '.join(scheme.target_ids)})"
+                )
+        if len(set(targets)) != len(targets):
+            raise self.fail(("ingest", "targets"), "a target is listed twice")
+        return IngestSettings(fields=tuple(names), targets=tuple(targets), **values)
 
     def relative_path(self, paths: Mapping[str, Any], key: str) -> Path:
         value = paths.get(key, _DEFAULT_PATHS[key])

@@ -420,3 +420,91 @@ def test_url_dates(url, date):
     from stance_corpus.corpus.ingest.records import url_date
 
     assert url_date(url) == date
+
+
+# -- the project config's [ingest] table ----------------------------------------------------------------------------
+
+CONFIG_PROJECT = Path(__file__).parent / "data" / "test_ingest_config"
+
+
+def config_project(tmp_path: Path, edit=None) -> Path:
+    """A copy of the fixture project whose stance-corpus.toml has an [ingest] table (optionally edited)."""
+    import shutil
+
+    project = tmp_path / "corpus"
+    shutil.copytree(CONFIG_PROJECT, project)
+    if edit is not None:
+        config = project / "stance-corpus.toml"
+        config.write_text(edit(config.read_text(encoding="utf-8")), encoding="utf-8")
+    return project
+
+
+def api_records(tmp_path: Path) -> Path:
+    return write_jsonl(tmp_path / "api.jsonl", [
+        {"headline_x": "Talks pause", "story": BODY, "when": "2016-02-10"},
+        {"headline_x": "Aleppo offensive", "body": "Government forces pressed an offensive north of Aleppo. " * 3},
+    ])
+
+
+def test_the_project_config_names_the_fields_and_the_defaults(tmp_path, capsys):
+    project = config_project(tmp_path)
+    ingest(capsys, project, api_records(tmp_path))
+    first, second = load_articles(project / "seeds")
+    assert (first.title, first.published, first.text) == ("Talks pause", "2016-02-10", f"Talks pause\n\n{BODY}\n")
+    assert second.title == "Aleppo offensive" and second.text.startswith("Aleppo offensive\n\nGovernment forces")
+    for imported in (first, second):
+        assert (imported.license, imported.language, imported.attribution, imported.targets) == (
+            "CC BY 4.0", "en-GB", "Contains reporting by Example News, licensed under CC BY 4.0.",
+            ("talks", "ceasefire"),
+        )
+
+
+def test_flags_override_the_project_config(tmp_path, capsys):
+    project = config_project(tmp_path)
+    source = write_jsonl(tmp_path / "api.jsonl", [
+        {"headline_x": "Not this", "title": "Talks pause", "story": BODY, "when": "2016-02-10", "date": "2016-02-11"},
+    ])
+    ingest(capsys, project, source, "--license", "CC0-1.0", "--language", "fr", "--attribution", "By the wire.",
+           "--target", "ceasefire", "--title-field", "title", "--date-field", "date")
+    [imported] = load_articles(project / "seeds")
+    assert (imported.title, imported.published, imported.license, imported.language, imported.attribution,
+            imported.targets) == ("Talks pause", "2016-02-11", "CC0-1.0", "fr", "By the wire.", ("ceasefire",))
+
+
+@pytest.mark.parametrize(
+    ("edit", "line", "problem"),
+    [
+        # Line numbers read off tests/data/test_ingest_config/stance-corpus.toml.
+        (lambda t: t.replace('license = "CC BY 4.0"', 'licence = "CC BY 4.0"'), 32,
+         "unknown key 'licence' (known: attribution, fields, language, license, targets)"),
+        (lambda t: t.replace('date = "when"', 'published = "when"'), 40,
+         "unknown key 'published' (known: author, date, html, id, language, license, source, text, title, url)"),
+        (lambda t: t.replace('language = "en-GB"', 'language = "english please"'), 33,
+         "'english please' is not a BCP 47 language tag (such as en, en-GB, fr, zh-Hant)"),
+        (lambda t: t.replace('targets = ["talks", "ceasefire"]', 'targets = ["talks", "trams"]'), 35,
+         "target 'trams' is not a target id (talks, ceasefire)"),
+        (lambda t: t.replace('title = "headline_x"', "title = []"), 39,
+         "title must be a field name or a non-empty list of field names"),
+        (lambda t: t.replace('license = "CC BY 4.0"', "license = 4"), 32, "license must be a non-empty string"),
+    ],
+)
+def test_a_bad_ingest_table_names_its_line(tmp_path, capsys, edit, line, problem):
+    project = config_project(tmp_path, edit)
+    err = ingest(capsys, project, api_records(tmp_path), code=1)
+    assert err == f"stance-corpus: error: {project / 'stance-corpus.toml'}:{line}: {problem}\n"
+    assert not (project / "seeds" / "articles.jsonl").read_bytes()
+
+
+def test_the_init_template_documents_a_working_ingest_table(tmp_path, capsys):
+    assert main(["init", str(tmp_path / "corpus")]) == 0
+    capsys.readouterr()
+    config = tmp_path / "corpus" / "stance-corpus.toml"
+    lines = config.read_text(encoding="utf-8").splitlines()
+    start = lines.index("# [ingest]")
+    config.write_text("\n".join(lines[:start] + [line[2:] for line in lines[start:]]) + "\n", encoding="utf-8")
+    (tmp_path / "corpus" / "ATTRIBUTION").write_text("Example News, CC BY 4.0.\n", encoding="utf-8")
+    source = write_jsonl(tmp_path / "api.jsonl", [{"headline": "Talks pause", "story": BODY, "pubDate": "2016-02"}])
+    ingest(capsys, tmp_path / "corpus", source)
+    [imported] = load_articles(tmp_path / "corpus" / "seeds")
+    assert (imported.title, imported.published, imported.license, imported.language, imported.attribution,
+            imported.targets) == ("Talks pause", "2016-02", "CC BY 4.0", "en", "Example News, CC BY 4.0.", ("main",))

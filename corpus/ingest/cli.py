@@ -16,7 +16,10 @@ from stance_corpus.corpus.ingest.duplicates import DEFAULT_NEAR_THRESHOLD
 from stance_corpus.corpus.schema import ImportReport
 
 SEEDS_FOLDER = "seeds"  # a project's seed folder (the default of the project config's paths.seeds)
+# The --NAME-field options, also the keys of the project config's [ingest.fields] (corpus.project.INGEST_FIELDS);
+# "date" is the FieldMap's `published`.
 _FIELD_OPTIONS = ("text", "html", "title", "date", "url", "id", "license", "language", "source", "author")
+_FIELD_ATTRIBUTES = {"date": "published"}
 
 
 def add_ingest_command(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -77,23 +80,21 @@ def run_ingest(args: argparse.Namespace) -> None:
         raise InputError("--language", problem)
     if args.workers < 1:
         raise InputError("--workers", f"{args.workers} must be 1 or more")
-    attribution = args.attribution
-    if attribution and attribution.startswith("@"):
-        attribution_path = Path(attribution[1:])
-        try:
-            attribution = attribution_path.read_text(encoding="utf-8").strip()
-        except (OSError, UnicodeDecodeError) as error:
-            raise InputError(attribution_path, f"cannot read the attribution: {error}") from error
-        if not attribution:
-            raise InputError(attribution_path, "the attribution file is empty")
-    fields = DEFAULT_FIELDS.with_names(
-        **{("published" if name == "date" else name): getattr(args, f"{name}_field") for name in _FIELD_OPTIONS}
-    )
-    from stance_corpus.corpus.project import CONFIG_FILE, load_project
+    from stance_corpus.corpus.project import CONFIG_FILE, IngestSettings, load_project
 
     # The project's seed folder (stance-corpus.toml's paths.seeds), or seeds/ of a folder that is no project yet.
     is_project = (args.project / CONFIG_FILE).is_file()
     project = load_project(args.project) if is_project else None
+    settings = project.ingest if project else IngestSettings()  # its [ingest] table; the flags override it
+    attribution: str | None = None
+    if args.attribution:
+        attribution = _attribution(args.attribution, Path())
+    elif settings.attribution:
+        attribution = _attribution(settings.attribution, args.project)
+    configured = DEFAULT_FIELDS.with_lists(**{_FIELD_ATTRIBUTES.get(key, key): names for key, names in settings.fields})
+    fields = configured.with_names(
+        **{_FIELD_ATTRIBUTES.get(name, name): getattr(args, f"{name}_field") for name in _FIELD_OPTIONS}
+    )
     targets = tuple(args.target or ())
     if targets:
         if project is None:
@@ -104,10 +105,15 @@ def run_ingest(args: argparse.Namespace) -> None:
                 raise InputError("--target", f"{target!r} is not a target of the project: {', '.join(sorted(known))}")
         if len(set(targets)) != len(targets):
             raise InputError("--target", "a target is given twice")
+    else:
+        targets = settings.targets
     options = IngestOptions(
         fields=fields,
         defaults=SourceDefaults(
-            license=args.license, language=args.language, attribution=attribution, targets=targets
+            license=args.license or settings.license,
+            language=args.language or settings.language,
+            attribution=attribution,
+            targets=targets,
         ),
         near_threshold=args.near_threshold or None,
         skip_bad=args.skip_bad,
@@ -123,6 +129,22 @@ def run_ingest(args: argparse.Namespace) -> None:
         print(json.dumps(plain, ensure_ascii=False))
     else:
         print_report(report)
+
+
+def _attribution(value: str, base: Path) -> str:
+    """An attribution statement: the text itself, or for `@FILE` the file's text (FILE relative to `base`)."""
+    from stance_corpus.corpus.errors import InputError
+
+    if not value.startswith("@"):
+        return value
+    path = base / value[1:]
+    try:
+        attribution = path.read_text(encoding="utf-8").strip()
+    except (OSError, UnicodeDecodeError) as error:
+        raise InputError(path, f"cannot read the attribution: {error}") from error
+    if not attribution:
+        raise InputError(path, "the attribution file is empty")
+    return attribution
 
 
 def print_report(report: ImportReport) -> None:

@@ -42,7 +42,8 @@ _GZIP_ERRORS = (EOFError, OSError, zlib.error)  # truncated stream, bad magic nu
 @dataclass(frozen=True)
 class FieldMap:
     """Which fields of a JSON, CSV or parquet record hold what: for each, the names tried in order (the first
-    present and not empty wins). `stance-corpus ingest --text-field NAME` and the like replace one default.
+    present and not empty wins). A project's `[ingest.fields]` replaces the defaults of a field by its names,
+`stance-corpus ingest --text-field NAME` and the like by one name.
 
     Ids come from the text unless `id` names the source's own id field (docs/ingest.md, "Ids"): ids of different
     sources collide (two exports both numbered 1, 2, 3), texts do not.
@@ -65,6 +66,10 @@ class FieldMap:
     def with_names(self, **names: str | None) -> FieldMap:
         """This map with each given field read from that one name only (None keeps the default)."""
         return replace(self, **{field: (name,) for field, name in names.items() if name})
+
+    def with_lists(self, **names: tuple[str, ...]) -> FieldMap:
+        """This map with each given field read from those names, tried in order (a project's [ingest.fields])."""
+        return replace(self, **{field: tuple(listed) for field, listed in names.items() if listed})
 
     def body_fields(self) -> tuple[str, ...]:
         """The field names a record's body may be read from: the text fields, then the HTML ones."""
