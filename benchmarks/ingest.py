@@ -2,6 +2,7 @@
 
     .venv/bin/python benchmarks/ingest.py html    [--shared ../shared] [--rounds 3]
     .venv/bin/python benchmarks/ingest.py scale   [--shared ../shared] [--records 2000 20000] [--workers 2]
+    .venv/bin/python benchmarks/ingest.py dates   [--shared ../shared] [--list]
 
 html: the 45 saved news pages of the extraction benchmark (../shared/benchmarks/extraction/, read in place). Ours is
 `ingest` (the command's function: read the .html.gz files, decode, extract, check, MinHash, write a temporary
@@ -17,6 +18,11 @@ from one WARC file (each text as a small HTML page in an HTTP response), ours (`
 replicas are near duplicates of each other by construction; one row with them on) against the bare loop (JSONL:
 `json.loads` per line; WARC: warcio's ArchiveIterator + `trafilatura.extract` per response). Each run is a fresh
 process; memory is its peak resident set (ru_maxrss, imported libraries included).
+
+dates: where the dates of the shared texts come from as ingest takes them (docs/ingest.md): the record's date field,
+else the URL's path, else a dateline at the text's opening; for the 75 re3d press statements
+(../shared/corpora/re3d-press/*/documents.json) and the 12 GUM news articles (Wikinews, with their dateline
+paragraph). `--list` prints every text's date, where it came from and its opening, for checking by hand.
 """
 
 from __future__ import annotations
@@ -221,20 +227,64 @@ def run_scale(shared: Path, sizes: list[int], workers: int) -> None:
     print(*rows, sep="\n")
 
 
+# -- dates -----------------------------------------------------------------------------------------------------------
+
+
+def run_dates(shared: Path, listing: bool) -> None:
+    from stance_corpus.corpus.ingest.readers import iter_source_records
+    from stance_corpus.corpus.ingest.records import article_text, text_date, url_date
+    from stance_corpus.corpus.metadata import field_problem
+
+    press = sorted((shared / "corpora" / "re3d-press").glob("*/documents.json"))
+    sources = [(path.parent.name, path) for path in press]
+    sources.append(("gum-news", shared / "benchmarks" / "segmentation" / "gum_news_dev.jsonl"))
+    print("| source | texts | date field | URL path | text opening | no date |")
+    print("|---|--:|--:|--:|--:|--:|")
+    totals = Counter()
+    listed = []
+    for name, path in sources:
+        counts = Counter()
+        for record in iter_source_records([str(path)]):
+            text = article_text(record.title, record.text)
+            url = record.url if isinstance(record.url, str) and not field_problem("url", record.url) else None
+            published = record.published if not field_problem("published", record.published) else None
+            if published:
+                where, date = "field", published
+            elif url and (date := url_date(url)):
+                where = "URL"
+            elif date := text_date(text):
+                where = "text"
+            else:
+                where, date = "none", None
+            counts[where] += 1
+            opening = " | ".join(text.split("\n\n")[1:3]).replace("\n", " / ")[:90]
+            listed.append(f"{name[:12]:12} {where:5} {date or '-':10} {(url or '')[-40:]:40} {opening}")
+        counts["texts"] = sum(counts.values())
+        totals.update(counts)
+        print(f"| {name} | {counts['texts']} | {counts['field']} | {counts['URL']} | {counts['text']} "
+              f"| {counts['none']} |")
+    print(f"| all | {totals['texts']} | {totals['field']} | {totals['URL']} | {totals['text']} | {totals['none']} |")
+    if listing:
+        print(*listed, sep="\n")
+
+
 def main(argv: list[str] | None = None) -> None:
     argv = sys.argv[1:] if argv is None else argv
     if argv[:1] == ["_run"]:
         _run(*argv[1:])
         return
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("part", choices=("html", "scale"))
+    parser.add_argument("part", choices=("html", "scale", "dates"))
     parser.add_argument("--shared", type=Path, default=REPO.parent / "shared", help="the shared reference material")
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--records", type=int, nargs="+", default=[2000, 20000])
     parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--list", action="store_true", help="dates: every text's date, its origin and opening")
     args = parser.parse_args(argv)
     if args.part == "html":
         run_html(args.shared, args.rounds)
+    elif args.part == "dates":
+        run_dates(args.shared, args.list)
     else:
         run_scale(args.shared, sorted(args.records), args.workers)
 

@@ -508,3 +508,46 @@ def test_the_init_template_documents_a_working_ingest_table(tmp_path, capsys):
     [imported] = load_articles(tmp_path / "corpus" / "seeds")
     assert (imported.title, imported.published, imported.license, imported.language, imported.attribution,
             imported.targets) == ("Talks pause", "2016-02", "CC BY 4.0", "en", "Example News, CC BY 4.0.", ("main",))
+
+
+# -- dates from the text's opening ----------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(("opening", "date"), [
+    ("WASHINGTON, Oct. 5, 2016 — The talks resumed.", "2016-10-05"),
+    ("Friday, August 21, 2015\n\nThe talks resumed.", "2015-08-21"),
+    ("October 5, 2016\n\nThe talks resumed.", "2016-10-05"),
+    ("5 October 2016\n\nThe talks resumed.", "2016-10-05"),
+    ("BAGHDAD, Iraq, 5th October, 2016 – Troops moved in.", "2016-10-05"),
+    ("GENEVA (Reuters), Feb 3, 2016 - The envoy spoke.", "2016-02-03"),
+    ("Published on 5 Oct 2016 10:30 BST\n\nThe talks resumed.", "2016-10-05"),
+    ("Published: 2016-10-05 14:03\n\nThe talks resumed.", "2016-10-05"),
+    ("By Jane Reporter\n\nMay 5, 2016: The talks resumed.", "2016-05-05"),  # after a byline
+    ("Yesterday the talks resumed in Geneva.", None),  # relative words
+    ("On Jan. 8, Coalition forces conducted 34 strikes.", None),  # no year
+    ("The SDF began their advance, Nov. 6, 2016. The Coalition supports it.", None),  # inside a sentence
+    ("Nov. 6, 2016, the SDF began their advance.", None),  # a sentence that starts with its event's date
+    ("As of 29 November 2018, thirty artworks light up the city.", None),
+    ("February 30, 2016\n\nThe talks resumed.", None),  # no such day
+    (("The envoy announced a pause in the talks on Wednesday, after a week of meetings in Geneva with both sides.\n\n"
+      "March 3, 2011: protests begin."), None),  # after the lead: a timeline's entry
+])
+def test_dates_from_the_opening_of_the_text(opening, date):
+    from stance_corpus.corpus.ingest.records import text_date
+
+    assert text_date(f"Talks resume\n\n{opening}\n\nMore of the story.\n") == date
+
+
+def test_the_date_comes_from_the_field_then_the_url_then_the_text(tmp_path, capsys):
+    dateline = "GENEVA, Feb. 3, 2016 — " + BODY
+    source = write_jsonl(tmp_path / "a.jsonl", [
+        article("Field", text=dateline, published="2016-02-04", url="https://example.org/2016/02/05/a"),
+        article("URL", text=dateline, url="https://example.org/2016/02/05/b"),
+        article("Text", text=dateline, url="https://example.org/news/c"),
+        article("Date paragraph", text="October 5, 2016\n\nThe talks resumed in Geneva on a date the text gives."),
+        article("Nothing", text="Yesterday, " + BODY),
+    ])
+    ingest(capsys, tmp_path, source, "--near-threshold", "0")
+    dates = {a.title: a.published for a in load_articles(tmp_path / "seeds")}
+    assert dates == {"Field": "2016-02-04", "URL": "2016-02-05", "Text": "2016-02-03", "Date paragraph": "2016-10-05",
+                     "Nothing": None}

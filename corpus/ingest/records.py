@@ -14,6 +14,7 @@ language or a licence is rejected).
 
 from __future__ import annotations
 
+import datetime
 import re
 from dataclasses import dataclass
 from urllib.parse import urlsplit
@@ -73,6 +74,78 @@ def url_date(url: str) -> str | None:
     return "-".join(part for part in match.groups() if part)
 
 
+_MONTH_NUMBERS = {
+    name: number
+    for number, names in enumerate(
+        (("jan", "january"), ("feb", "february"), ("mar", "march"), ("apr", "april"), ("may",), ("jun", "june"),
+         ("jul", "july"), ("aug", "august"), ("sep", "sept", "september"), ("oct", "october"), ("nov", "november"),
+         ("dec", "december")),
+        start=1,
+    )
+    for name in names
+}
+_MONTH = r"(?i:(?P<month>{names})\.?)".format(names="|".join(sorted(_MONTH_NUMBERS, key=len, reverse=True)))
+_DAY = r"(?P<day>0?[1-9]|[12]\d|3[01])(?i:st|nd|rd|th)?"
+_YEAR = r"(?P<year>(?:19|20)\d\d)"
+_CALENDAR_DATES = (
+    rf"{_MONTH}\s+{_DAY},?\s+{_YEAR}",  # October 5, 2016; Oct. 5 2016
+    rf"{_DAY}\s+{_MONTH},?\s+{_YEAR}",  # 5 October 2016
+    r"(?P<year>(?:19|20)\d\d)-(?P<month>0[1-9]|1[0-2])-(?P<day>0[1-9]|[12]\d|3[01])",  # 2016-10-05
+)
+# What may stand before the date in a dateline: a place ("WASHINGTON,", "BAGHDAD, Iraq,", "Taipei, Taiwan,") with an
+# agency ("(Reuters)"), a word that says the date is the publication's ("Published:"), a weekday ("Friday,").
+_DATELINE_PLACE = (
+    r"(?:[A-Z][\w.'’-]*(?:\s+[A-Z][\w.'’-]*){0,3}(?:,\s+[A-Z][\w.'’-]*(?:\s+[A-Z][\w.'’-]*){0,3})?"
+    r"(?:\s*\([A-Z][\w&.'’ -]{0,30}\))?\s*,\s+)?"
+)
+_PUBLISHED_WORD = r"(?:(?i:published|posted|released|issued|dated)(?:\s+on)?\s*:?\s+)?"
+_WEEKDAY = (
+    r"(?:(?i:monday|tuesday|wednesday|thursday|friday|saturday|sunday|mon|tues|tue|wed|thurs|thur|thu|fri|sat|sun)"
+    r"\.?,?\s+)?"
+)
+_TIME = r"(?:,?\s+(?:at\s+)?\d{1,2}[:.]\d\d(?:\s*(?i:[ap]\.?m\.?))?(?:\s+[A-Z]{2,4})?)?"
+# After the date: the dateline's dash, a colon, the agency, or the end of the paragraph. "Nov. 6, 2016, the SDF" is a
+# date inside a sentence (often of the event, not of the text): not taken.
+_DATELINE_END = r"\s*(?:—|–|--|-|:|\(|\||\.?\s*$)"
+_TEXT_DATES = tuple(
+    re.compile(rf"{_DATELINE_PLACE}{_PUBLISHED_WORD}{_WEEKDAY}{date}{_TIME}{_DATELINE_END}")
+    for date in _CALENDAR_DATES
+)
+TEXT_DATE_PARAGRAPHS = 2  # the paragraphs after the headline that are looked at
+TEXT_DATE_AFTER_WORDS = 16  # the second one only after a short first one (a byline, a place): not after the lead
+
+
+def text_date(text: str) -> str | None:
+    """The date of a dateline at the opening of an article text (`YYYY-MM-DD`), or None.
+
+    The text's first paragraph is its headline; the paragraph after it (or the one after that when the first is
+    short: a byline) gives the date when it opens with a calendar date with a day, a month and a year: a paragraph
+    that is the date ("Friday, August 21, 2015"), or a dateline ("WASHINGTON, Oct. 5, 2016 —", "5 October 2016:",
+    "Published: 2016-10-05"). A date inside a sentence ("arrived Dec. 10, 2016, to join"), a date without its year
+    ("On Jan. 8, ..."), relative words ("yesterday") give nothing: the date is never guessed.
+    """
+    previous = ""
+    for number, paragraph in enumerate(text.split("\n\n", TEXT_DATE_PARAGRAPHS + 1)[1:1 + TEXT_DATE_PARAGRAPHS]):
+        paragraph = paragraph.strip()
+        if number and len(previous.split()) > TEXT_DATE_AFTER_WORDS:
+            return None  # after the lead: a date opening the second paragraph of a story is one of its events
+        previous = paragraph
+        for pattern in _TEXT_DATES:
+            match = pattern.match(paragraph)
+            if match is None:
+                continue
+            month = match.group("month").rstrip(".").lower()
+            try:
+                date = datetime.date(
+                    int(match.group("year")), int(month) if month.isdigit() else _MONTH_NUMBERS[month],
+                    int(match.group("day")),
+                )
+            except ValueError:  # February 30
+                return None
+            return date.isoformat()
+    return None
+
+
 def prepare(record: SourceRecord, defaults: SourceDefaults) -> ImportCandidate | ImportProblem:
     """Check a record (already extracted when it was a page) and build its article; see the module's docstring."""
     if record.problem:
@@ -112,6 +185,8 @@ def prepare(record: SourceRecord, defaults: SourceDefaults) -> ImportCandidate |
             record.origin, "no licence: give the source's with --license TEXT, or name the record's licence field"
         )
     text = article_text(title, body)
+    if meta["published"] is None:
+        meta["published"] = text_date(text)
     if defaults.use_source_ids:
         source_id = _as_text(record.source_id)
         if not isinstance(source_id, str) or not _SOURCE_ID.fullmatch(source_id):
