@@ -15,6 +15,7 @@ language or a licence is rejected).
 from __future__ import annotations
 
 import datetime
+import functools
 import re
 from dataclasses import dataclass
 from urllib.parse import urlsplit
@@ -169,7 +170,7 @@ def prepare(record: SourceRecord, defaults: SourceDefaults) -> ImportCandidate |
     meta: dict[str, str | None] = {}
     for name in ("published", "url", "language", "source", "author"):
         value = text_field(name)
-        problem = field_problem(name, value)
+        problem = _language_problem(value) if name == "language" else field_problem(name, value)
         if problem:
             problems.append(ImportProblem(record.origin, f"{problem}; stored as null", name))
             value = None
@@ -185,6 +186,7 @@ def prepare(record: SourceRecord, defaults: SourceDefaults) -> ImportCandidate |
             record.origin, "no licence: give the source's with --license TEXT, or name the record's licence field"
         )
     text = article_text(title, body)
+    key = duplicates.content_key(text)
     if meta["published"] is None:
         meta["published"] = text_date(text)
     if defaults.use_source_ids:
@@ -196,14 +198,21 @@ def prepare(record: SourceRecord, defaults: SourceDefaults) -> ImportCandidate |
             )
         article_id = source_id
     else:
-        article_id = content_id(text)
+        article_id = key[:ID_DIGITS]  # content_id(text), from the one normalisation and hash of the text
     article = Article(
         id=article_id, text=text, title=title, language=language, license=license, notes=None,
         published=meta["published"], url=meta["url"], source=meta["source"], author=meta["author"],
         attribution=defaults.attribution, targets=defaults.targets,
     )
     signature = duplicates.signature(text) if defaults.near_duplicates else None
-    return ImportCandidate(article, record.origin, duplicates.content_key(text), signature, tuple(problems))
+    return ImportCandidate(article, record.origin, key, signature, tuple(problems))
+
+
+@functools.lru_cache(maxsize=1024)
+def _language_problem(value: str | None) -> str | None:
+    """field_problem("language", value), remembered: an import's records share a few tags, and checking one against
+    the subtag registry costs more than the rest of a record's checks."""
+    return field_problem("language", value)
 
 
 _NOT_TEXT = object()

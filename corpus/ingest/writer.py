@@ -27,6 +27,8 @@ from stance_corpus.corpus.schema import Article
 STAGING_PREFIX = ".ingest-"
 _MOVING = "moving.txt"  # the staging folder's list of texts being moved in (one file name a line)
 _HELD_SIGNALS = {signal.SIGINT, signal.SIGTERM}
+_CREATE = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_CLOEXEC", 0)
+_TEXT_MODE = 0o644
 
 
 class SeedWriter:
@@ -39,6 +41,7 @@ class SeedWriter:
         self._staging: Path | None = None
         self._catalogue: IO[str] | None = None
         self._names: list[str] = []
+        self._staging_name = ""
 
     def __enter__(self) -> Self:
         self.seeds.mkdir(parents=True, exist_ok=True)
@@ -51,6 +54,7 @@ class SeedWriter:
             raise InputError(self.seeds, "another import into this folder is running; try again when it ends") from None
         recover(self.seeds)
         self._staging = Path(tempfile.mkdtemp(prefix=STAGING_PREFIX, dir=self.seeds))
+        self._staging_name = os.fspath(self._staging)
         self._catalogue = (self._staging / CATALOGUE_NAME).open("w", encoding="utf-8", newline="\n")
         current = self.seeds / CATALOGUE_NAME
         if current.is_file():
@@ -62,8 +66,15 @@ class SeedWriter:
         """Stage one article: its text file and its catalogue line."""
         assert self._staging is not None and self._catalogue is not None
         name = f"{article.id}{TEXT_SUFFIX}"
-        with (self._staging / name).open("w", encoding="utf-8", newline="") as handle:
-            handle.write(article.text)
+        # os-level calls, the text as bytes: a third of the cost of a Path.open and a text wrapper per article.
+        handle = os.open(os.path.join(self._staging_name, name), _CREATE, _TEXT_MODE)
+        try:
+            os.fchmod(handle, _TEXT_MODE)  # whatever the umask: the mode the texts have in the seed folder
+            data = article.text.encode("utf-8")
+            while data:
+                data = data[os.write(handle, data):]
+        finally:
+            os.close(handle)
         self._catalogue.write(catalogue_line(article) + "\n")
         self._names.append(name)
 
@@ -71,16 +82,17 @@ class SeedWriter:
         """Move the staged texts in and replace the catalogue (the commit point)."""
         assert self._staging is not None and self._catalogue is not None
         self._catalogue.close()
+        present = set(os.listdir(self.seeds))  # one listing, not a stat per name
         for name in self._names:
-            if (self.seeds / name).exists():
+            if name in present:
                 raise InputError(self.seeds / name, "exists but is not in the catalogue: remove it or list it")
         (self._staging / _MOVING).write_text("".join(f"{name}\n" for name in self._names), encoding="utf-8")
+        seeds = os.fspath(self.seeds)
         previous = signal.pthread_sigmask(signal.SIG_BLOCK, _HELD_SIGNALS)
         try:
             for name in self._names:
-                os.chmod(self._staging / name, 0o644)
-                os.rename(self._staging / name, self.seeds / name)
-            os.chmod(self._staging / CATALOGUE_NAME, 0o644)
+                os.rename(os.path.join(self._staging_name, name), os.path.join(seeds, name))
+            os.chmod(self._staging / CATALOGUE_NAME, _TEXT_MODE)
             os.replace(self._staging / CATALOGUE_NAME, self.seeds / CATALOGUE_NAME)
         finally:
             signal.pthread_sigmask(signal.SIG_SETMASK, previous)
