@@ -72,7 +72,7 @@ def ingest(
     nulled: list[ImportProblem] = []
     groups: dict[str, tuple[str, list[Duplicate]]] = {}
     records = iter_source_records(sources, options.fields)
-    writer = nullcontext() if options.dry_run else SeedWriter(seeds)
+    writer = nullcontext() if options.dry_run else SeedWriter(seeds, background=True)
     with writer as staged, _prepared(records, defaults, options.workers) as results:
         for article in _existing_articles(seeds):  # after the writer took the lock and undid a killed import
             signature = duplicates.signature(article.text) if options.near_threshold is not None else None
@@ -173,7 +173,7 @@ def _prepared(
     context = multiprocessing.get_context("forkserver" if "forkserver" in methods else "spawn")
     pool = context.Pool(min(workers, os.cpu_count() or workers), initializer=_set_defaults, initargs=(defaults,))
     try:
-        yield pool.imap(_process_in_worker, records, chunksize=4)
+        yield pool.imap(_process_in_worker, records, chunksize=16)
     finally:
         pool.terminate()
         pool.join()
