@@ -72,7 +72,7 @@ def ingest(
     nulled: list[ImportProblem] = []
     groups: dict[str, tuple[str, list[Duplicate]]] = {}
     records = iter_source_records(sources, options.fields)
-    writer = nullcontext() if options.dry_run else SeedWriter(seeds, background=True)
+    writer = nullcontext() if options.dry_run else SeedWriter(seeds)
     with writer as staged, _prepared(records, defaults, options.workers) as results:
         for article in _existing_articles(seeds):  # after the writer took the lock and undid a killed import
             signature = duplicates.signature(article.text) if options.near_threshold is not None else None
