@@ -459,6 +459,18 @@ def test_the_project_config_names_the_fields_and_the_defaults(tmp_path, capsys):
         )
 
 
+def test_the_project_config_can_name_the_source_ids_and_a_csv_column(tmp_path, capsys):
+    project = config_project(tmp_path, lambda t: t.replace('date = "when"', 'date = "when"\nid = "ref"'))
+    with (tmp_path / "media.csv").open("w", encoding="utf-8", newline="") as handle:
+        rows = csv.writer(handle)
+        rows.writerow(["ref", "headline_x", "story", "when"])
+        rows.writerow(["ap-0001", "Talks pause", BODY, "2016-02-10"])
+    ingest(capsys, project, tmp_path / "media.csv")
+    [imported] = load_articles(project / "seeds")
+    assert (imported.id, imported.title, imported.published, imported.license) == (
+        "ap-0001", "Talks pause", "2016-02-10", "CC BY 4.0")
+
+
 def test_flags_override_the_project_config(tmp_path, capsys):
     project = config_project(tmp_path)
     source = write_jsonl(tmp_path / "api.jsonl", [

@@ -43,7 +43,7 @@ _GZIP_ERRORS = (EOFError, OSError, zlib.error)  # truncated stream, bad magic nu
 class FieldMap:
     """Which fields of a JSON, CSV or parquet record hold what: for each, the names tried in order (the first
     present and not empty wins). A project's `[ingest.fields]` replaces the defaults of a field by its names,
-`stance-corpus ingest --text-field NAME` and the like by one name.
+    `stance-corpus ingest --text-field NAME` and the like by one name.
 
     Ids come from the text unless `id` names the source's own id field (docs/ingest.md, "Ids"): ids of different
     sources collide (two exports both numbered 1, 2, 3), texts do not.

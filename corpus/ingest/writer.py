@@ -83,8 +83,10 @@ class SeedWriter:
         assert self._staging is not None and self._catalogue is not None
         self._catalogue.close()
         present = set(os.listdir(self.seeds))  # one listing, not a stat per name
+        folded = {name.casefold() for name in present}
         for name in self._names:
-            if name in present:
+            # A name that differs only in case is asked about: on a case-insensitive file system it is the same file.
+            if name in present or (name.casefold() in folded and (self.seeds / name).exists()):
                 raise InputError(self.seeds / name, "exists but is not in the catalogue: remove it or list it")
         (self._staging / _MOVING).write_text("".join(f"{name}\n" for name in self._names), encoding="utf-8")
         seeds = os.fspath(self.seeds)
