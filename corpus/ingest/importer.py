@@ -8,11 +8,14 @@ first kept members, so re-importing a source adds nothing.
 
 from __future__ import annotations
 
+import itertools
 import os
+from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import Any
 
 from stance_corpus.corpus.articles import CATALOGUE_NAME, iter_articles
 from stance_corpus.corpus.errors import InputError
@@ -151,9 +154,28 @@ def _set_defaults(defaults: SourceDefaults) -> None:
     _defaults = defaults
 
 
-def _process_in_worker(record: SourceRecord) -> ImportCandidate | ImportProblem | SourceRecord:
+def _process_in_worker(records: list[SourceRecord]) -> list[ImportCandidate | ImportProblem | SourceRecord]:
     assert _defaults is not None
-    return process_record(record, _defaults)
+    return [process_record(record, _defaults) for record in records]
+
+
+CHUNK_RECORDS = 16  # records sent to a worker process at once
+CHUNKS_PER_WORKER = 4  # chunks in flight per worker at most: what is read ahead of the main process stays bounded
+
+
+def _in_order(pool: Any, records: Iterator[SourceRecord], workers: int) -> Iterator[
+    ImportCandidate | ImportProblem | SourceRecord
+]:
+    """The records processed by the pool's workers, in their order, with at most `workers * CHUNKS_PER_WORKER`
+    chunks read ahead (Pool.imap reads its input as fast as it can and keeps every result the main process has not
+    taken yet: memory grew with N when writing was the slower side)."""
+    pending: deque[Any] = deque()
+    while chunk := list(itertools.islice(records, CHUNK_RECORDS)):
+        pending.append(pool.apply_async(_process_in_worker, (chunk,)))
+        if len(pending) >= workers * CHUNKS_PER_WORKER:
+            yield from pending.popleft().get()
+    while pending:
+        yield from pending.popleft().get()
 
 
 @contextmanager
@@ -171,9 +193,10 @@ def _prepared(
     # process where the platform has it.
     methods = multiprocessing.get_all_start_methods()
     context = multiprocessing.get_context("forkserver" if "forkserver" in methods else "spawn")
-    pool = context.Pool(min(workers, os.cpu_count() or workers), initializer=_set_defaults, initargs=(defaults,))
+    processes = min(workers, os.cpu_count() or workers)
+    pool = context.Pool(processes, initializer=_set_defaults, initargs=(defaults,))
     try:
-        yield pool.imap(_process_in_worker, records, chunksize=16)
+        yield _in_order(pool, records, processes)
     finally:
         pool.terminate()
         pool.join()
