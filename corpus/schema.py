@@ -223,6 +223,7 @@ class Annotation:
     updated_at: str | None = None
     comment: str | None = None  # the annotator's note on the task, for the adjudicator
     needs_adjudication: bool = False  # the annotator asks that a person settle this segment (no majority gold)
+    rule: str | None = None  # an adjudicator's decision: the guidelines section it rests on (a '###' heading)
 
 
 @dataclass(frozen=True, slots=True)

@@ -205,7 +205,7 @@ def adjudicate(annotations: Iterable[Annotation], adjudicator: str | None = None
     majority one; a span (exact start, end, type) is kept when more than half the annotators marked it, with the
     majority stance and actor id; a span marked by exactly half of them, or any tied vote, makes the unit a tie.
     A unit that an annotator flagged as needing adjudication is never decided by majority: it is listed with the
-    flags and every comment on it. Gold carries no flag, and the adjudicator's comment only.
+    flags and every comment on it. Gold carries no flag, and the adjudicator's comment and rule only.
     """
     gold: list[Annotation] = []
     ties: list[Tie] = []
@@ -242,6 +242,7 @@ def _adjudicate_unit(ratings: dict[str, Annotation], adjudicator: str | None) ->
         created_at=min((a.created_at for a in voters if a.created_at), default=None),
         updated_at=max(updated, default=None),
         comment=None,
+        rule=None,
     )
 
 

@@ -1,5 +1,5 @@
-"""`stance-corpus annotate`, `pull` and `agreement`: argument parsing and reporting; the work is in plain functions
-(labeling/annotate.py, push.py, pull.py, agreement.py).
+"""`stance-corpus annotate`, `pull`, `agreement` and `adjudicate`: argument parsing and reporting; the work is in
+plain functions (labeling/annotate.py, push.py, pull.py, agreement.py, review.py).
 
 Connection (labeling/server.py): LABEL_STUDIO_URL + LABEL_STUDIO_API_KEY name a team server; without them a local
 Label Studio is started with its data in --data-dir (default .label-studio/).
@@ -22,6 +22,7 @@ from stance_corpus.corpus.pseudonyms import PSEUDONYMS_FILE, assign_pseudonyms
 from stance_corpus.corpus.store import (
     ANNOTATIONS_FILE,
     GOLD_FILE,
+    key_of,
     merge_annotations,
     read_annotations,
     write_annotations,
@@ -31,6 +32,7 @@ from stance_corpus.labeling.settings import DATABASE_ENV, EMBEDDED_DATA_DIR
 
 if TYPE_CHECKING:  # the SDK behind these takes a second to import: only the commands that talk to a server do
     from stance_corpus.corpus.project import Project
+    from stance_corpus.corpus.schema import Annotation
     from stance_corpus.labeling.annotate import TargetPull, TargetPush
     from stance_corpus.labeling.server import LocalServer
 
@@ -38,7 +40,7 @@ ORPHANS_SHOWN = 5
 
 
 def add_commands(subparsers: argparse._SubParsersAction) -> None:
-    """Mount annotate, pull and agreement on the `stance-corpus` parser."""
+    """Mount annotate, pull, agreement and adjudicate on the `stance-corpus` parser."""
     annotate = subparsers.add_parser(
         "annotate",
         help="push heading and body segments to the Label Studio project of each target (idempotent) and serve it",
@@ -87,6 +89,29 @@ def add_commands(subparsers: argparse._SubParsersAction) -> None:
         help="the annotator whose labels settle a segment (not counted in agreement)",
     )
     agreement.set_defaults(run=run_agreement)
+
+    adjudicate = subparsers.add_parser(
+        "adjudicate",
+        help="push every disagreement between passes to each target's review project in Label Studio",
+        description="For each target: every (segment, target) of the store whose passes disagree (the ties of "
+        "`agreement --adjudicate`) or that an annotator flagged, and that the adjudicator has not decided, becomes a "
+        "task of the target's review project ('<project title> (review)'), with each pass as a prediction named by "
+        "its annotator's pseudonym. The adjudicator submits the gold there, naming the guidelines section it rests "
+        "on; `pull` brings the decisions back. Pushing again adds only new disagreements.",
+    )
+    _add_target_arguments(adjudicate)
+    adjudicate.add_argument(
+        "--adjudicator", metavar="EMAIL",
+        help="the adjudicator's Label Studio email: units they already decided are not pushed, their records are "
+        "no pass",
+    )
+    adjudicate.add_argument(
+        "--queue", type=Path, metavar="FILE",
+        help=f"also write the review tasks not decided yet as JSON lines ({STDOUT}: stdout), for an adjudicator "
+        "working outside the web UI (scripts/record_annotation_pass.py --review records the decisions)",
+    )
+    _add_connection_arguments(adjudicate)
+    adjudicate.set_defaults(run=run_adjudicate)
 
 
 def _add_target_arguments(parser: argparse.ArgumentParser) -> None:
@@ -200,7 +225,10 @@ def run_pull(args: argparse.Namespace) -> None:
             "run annotate first"
         )
     records = [a for target in pulled if target.result is not None for a in target.result.annotations]
-    records, retired = without_retired(project.store, records)
+    reviews = [target.review.result for target in pulled if target.review and target.review.result]
+    decisions = [a for result in reviews for a in result.annotations]
+    check_decisions_are_not_passes(records, decisions)
+    records, retired = without_retired(project.store, [*records, *decisions])
     path = project.store / ANNOTATIONS_FILE
     existing = read_annotations(path, project.scheme)
     merged = merge_annotations(existing, records)
@@ -210,6 +238,8 @@ def run_pull(args: argparse.Namespace) -> None:
     named = assign_pseudonyms(project.store, {annotation.annotator for annotation in merged})
     for target in pulled:
         print_target_pull(target)
+        if target.review is not None:
+            print_target_pull(target.review, review=True)
     if named:
         print(f"{len(named)} new annotator(s) given a release pseudonym in {project.store / PSEUDONYMS_FILE}")
     if retired:
@@ -234,14 +264,28 @@ def report_orphans(project: Project, file: TextIO | None = None) -> None:
         print("\n".join(orphan_report(found, project.store, limit=ORPHANS_SHOWN)), file=file)
 
 
-def print_target_pull(pulled: TargetPull) -> None:
-    """The lines pull prints for one target."""
+def check_decisions_are_not_passes(passes: list[Annotation], decisions: list[Annotation]) -> None:
+    """An adjudicator's decision and a pass by the same person of the same unit would be one store record: refused."""
+    keys = {key_of(annotation) for annotation in passes}
+    both = [decision for decision in decisions if key_of(decision) in keys]
+    if both:
+        first = both[0]
+        raise LabelStudioError(
+            f"{first.annotator} annotated segment {first.segment_id} (target {first.target}) both in the target's "
+            "project and in its review project: an adjudicator decides units they did not label; delete one in Label "
+            "Studio; nothing was written"
+        )
+
+
+def print_target_pull(pulled: TargetPull, review: bool = False) -> None:
+    """The lines pull prints for one target (`review`: for its review project)."""
     result = pulled.result
     if result is None:
         print(f"target {pulled.target.id}: no Label Studio project titled {pulled.title!r} yet (annotate creates it)")
         return
+    what = "review project" if review else "project"
     print(
-        f"target {pulled.target.id}: {result.tasks} task(s) in project {pulled.title!r}, "
+        f"target {pulled.target.id}: {result.tasks} task(s) in {what} {pulled.title!r}, "
         f"{result.tasks_without_annotation} without a completed annotation"
     )
     for annotator in sorted(result.completed.keys() | result.cancelled.keys()):
@@ -250,7 +294,10 @@ def print_target_pull(pulled: TargetPull) -> None:
     print(f"  {result.drafts} draft(s) not exported (unsubmitted work stays in Label Studio)")
     flagged = sum(annotation.needs_adjudication for annotation in result.annotations)
     commented = sum(annotation.comment is not None for annotation in result.annotations)
-    print(f"  {flagged} flagged for adjudication, {commented} with a comment")
+    if review:
+        print(f"  {len(result.annotations)} decision(s), {commented} with a comment")
+    else:
+        print(f"  {flagged} flagged for adjudication, {commented} with a comment")
     if pulled.leftovers_removed:
         print(f"  removed {pulled.leftovers_removed} export snapshot(s) left on the server by interrupted pulls")
     if pulled.left_on_server:
@@ -299,6 +346,56 @@ def run_agreement(args: argparse.Namespace) -> None:
             output.write(json.dumps(figures, indent=2, ensure_ascii=False) + "\n")
         if str(args.json) != STDOUT:
             print(f"figures written to {args.json}")
+
+
+def run_adjudicate(args: argparse.Namespace) -> None:
+    """`stance-corpus adjudicate`: every disagreement of the store -> its target's review project in Label Studio."""
+    from stance_corpus.corpus.project import load_project
+    from stance_corpus.labeling.annotate import select_targets, titles_of
+    from stance_corpus.labeling.review import push_review, queue_lines, review_items, review_title
+    from stance_corpus.labeling.server import open_label_studio
+
+    project = load_project(args.project)
+    targets = select_targets(project, args.target)
+    titles = titles_of(targets, args.title)
+    path = project.store / ANNOTATIONS_FILE
+    records = read_annotations(path, project.scheme)
+    if not records:
+        raise InputError(path, "no annotations: run `stance-corpus pull` first")
+    selections = {target.id: review_items(project, target, records, args.adjudicator) for target in targets}
+    named = sorted({name for selection in selections.values() for name in selection.named})
+    if named:
+        print(f"{len(named)} new annotator(s) given a release pseudonym in {project.store / PSEUDONYMS_FILE}")
+    queue: list[dict] = []
+    with open_label_studio(args.data_dir, database=args.database) as (client, url, _):
+        for target in targets:
+            selection = selections[target.id]
+            title = review_title(titles[target.id])
+            for tie in selection.stale:
+                print(
+                    f"  stale: segment {tie.segment_id} (target {target.id}) was edited or left the corpus since it "
+                    f"was annotated ({tie.text[:60]!r}): not pushed; `stance-corpus orphans --retire` retires it"
+                )
+            if not selection.items and not args.queue:
+                print(f"target {target.id}: no disagreement to review")
+                continue
+            pushed = push_review(client, project, target, title, selection.items)
+            state = "created" if pushed.project.created else "up to date"
+            state = f"updated ({', '.join(pushed.project.updated)})" if pushed.project.updated else state
+            print(f"target {target.id}: review project {title!r} (id {pushed.project.id}) {state} at {url}")
+            print(
+                f"{len(selection.items)} unit(s) to adjudicate: {len(pushed.created)} task(s) created, "
+                f"{len(pushed.present)} already present ({len(pushed.decided)} task(s) of the project decided, "
+                f"`pull` brings them back)"
+            )
+            pending = {s for s in [*pushed.created, *pushed.present] if s not in pushed.decided}
+            queue.extend(queue_lines(selection.items, pending))
+    if args.queue:
+        with open_output(args.queue) as output:
+            for line in queue:
+                output.write(json.dumps(line, ensure_ascii=False, sort_keys=True) + "\n")
+        if str(args.queue) != STDOUT:
+            print(f"{len(queue)} undecided review task(s) written to {args.queue}")
 
 
 def _show(value: object) -> str:
