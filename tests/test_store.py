@@ -75,3 +75,17 @@ def test_one_sentence_labelled_for_two_targets_is_two_records(tmp_path: Path) ->
     with pytest.raises(InputError, match=r"annotations.jsonl:1: target 'elections' is not a target of the project "
                        r"\(syria_peace, isil_campaign\)"):
         read_annotations(store, scheme)
+
+
+def test_a_decision_keeps_its_rule_and_a_record_without_one_keeps_its_line(tmp_path: Path) -> None:
+    scheme = load_project(SEED_PROJECT).scheme
+    passed = Annotation("s1", "a", "Talks resume.", "syria_peace", "ann@example.org", "NONE")
+    decided = dataclasses.replace(passed, annotator="judge@example.org", stance="FAVOR", rule="Sentence stance")
+    store = tmp_path / "annotations.jsonl"
+    write_annotations(store, [passed, decided])
+    lines = [record for _, record in read_jsonl(store)]
+    assert "rule" not in lines[0] and lines[1]["rule"] == "Sentence stance"
+    assert read_annotations(store, scheme) == [passed, decided]
+    store.write_text(json.dumps({**lines[1], "rule": " "}) + "\n", encoding="utf-8")
+    with pytest.raises(InputError, match=r"annotations.jsonl:1: 'rule' must be a non-empty string or null, got ' '"):
+        read_annotations(store, scheme)
