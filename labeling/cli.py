@@ -362,31 +362,40 @@ def run_adjudicate(args: argparse.Namespace) -> None:
     records = read_annotations(path, project.scheme)
     if not records:
         raise InputError(path, "no annotations: run `stance-corpus pull` first")
+    report = sys.stderr if str(args.queue) == STDOUT else sys.stdout  # `--queue -`: stdout holds the queue only
     selections = {target.id: review_items(project, target, records, args.adjudicator) for target in targets}
     named = sorted({name for selection in selections.values() for name in selection.named})
     if named:
-        print(f"{len(named)} new annotator(s) given a release pseudonym in {project.store / PSEUDONYMS_FILE}")
+        pseudonyms = project.store / PSEUDONYMS_FILE
+        print(f"{len(named)} new annotator(s) given a release pseudonym in {pseudonyms}", file=report)
     queue: list[dict] = []
-    with open_label_studio(args.data_dir, database=args.database) as (client, url, _):
+
+    def announce(line: str) -> None:
+        print(line, file=report)
+
+    with open_label_studio(args.data_dir, database=args.database, announce=announce) as (client, url, _):
         for target in targets:
             selection = selections[target.id]
             title = review_title(titles[target.id])
             for tie in selection.stale:
                 print(
                     f"  stale: segment {tie.segment_id} (target {target.id}) was edited or left the corpus since it "
-                    f"was annotated ({tie.text[:60]!r}): not pushed; `stance-corpus orphans --retire` retires it"
+                    f"was annotated ({tie.text[:60]!r}): not pushed; `stance-corpus orphans --retire` retires it",
+                    file=report,
                 )
-            if not selection.items and not args.queue:
-                print(f"target {target.id}: no disagreement to review")
+            if not selection.items:
+                print(f"target {target.id}: no disagreement to review", file=report)
                 continue
             pushed = push_review(client, project, target, title, selection.items)
             state = "created" if pushed.project.created else "up to date"
             state = f"updated ({', '.join(pushed.project.updated)})" if pushed.project.updated else state
-            print(f"target {target.id}: review project {title!r} (id {pushed.project.id}) {state} at {url}")
+            where = f"review project {title!r} (id {pushed.project.id})"
+            print(f"target {target.id}: {where} {state} at {url}", file=report)
             print(
                 f"{len(selection.items)} unit(s) to adjudicate: {len(pushed.created)} task(s) created, "
                 f"{len(pushed.present)} already present ({len(pushed.decided)} task(s) of the project decided, "
-                f"`pull` brings them back)"
+                f"`pull` brings them back)",
+                file=report,
             )
             pending = {s for s in [*pushed.created, *pushed.present] if s not in pushed.decided}
             queue.extend(queue_lines(selection.items, pending))
