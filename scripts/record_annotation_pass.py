@@ -1,10 +1,11 @@
 """Record an annotation pass made outside the web UI as one annotator's completed annotations in Label Studio.
 
 The input is a JSONL file, one line per segment: {"segment_id", "stance", "actors": [{start, end, text, type,
-actor_id, stance}]} with offsets into the segment text. Each line becomes a completed annotation by the named
-annotator (created as a Label Studio user if missing) on the task of that segment, exactly as if it had been
-submitted in the labeling screen; `stance-corpus pull` then exports it like any other. Segments the annotator has
-already annotated are left as they are, so running it twice records nothing twice.
+actor_id, stance}], "comment" (optional)} with offsets into the segment text; actor_id null is *not in the
+registry*. Each line becomes a completed annotation by the named annotator (created as a Label Studio user if
+missing) on the task of that segment, exactly as if it had been submitted in the labeling screen; `stance-corpus
+pull` then exports it like any other. Segments the annotator has already annotated are left as they are, so running
+it twice records nothing twice.
 
 The seed's annotation passes reached Label Studio this way (DATASET_CARD.md, "Annotators, dates and agreement"):
 
