@@ -238,7 +238,7 @@ def _task_notes(hotkey: str) -> str:
 def _passes() -> str:
     return (
         '  <View style="background: #f6f6f6; border-radius: 4px; padding: 6px 8px; margin: 8px 0;">\n'
-        '    <Header value="The passes (each is also a prediction: pick it in the tabs above to start from it)" '
+        '    <Header value="The passes (opened from the Data Manager, each is also a tab above: start from either)" '
         'size="6"/>\n'
         f'    <Text name="{PASSES}" value="${PASSES}"/>\n'
         "  </View>\n"

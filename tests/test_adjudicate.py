@@ -11,21 +11,25 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
 import uuid
 from pathlib import Path
+from typing import NamedTuple
 
 import pytest
+from annotator import ANNOTATOR_PASSWORD, invite_annotator
 from helpers import TALKS, annotate, project_tasks, pull, run
+from playwright.sync_api import BrowserContext, expect
 from stance_corpus.corpus.jsonl import read_jsonl
 from stance_corpus.corpus.project import load_project
 from stance_corpus.corpus.release.adjudication import decisions_per_rule, decisions_table
 from stance_corpus.corpus.schema import ActorSpan, Annotation
 from stance_corpus.corpus.store import read_annotations
 from stance_corpus.labeling.review import REVIEW_SUFFIX, review_title
-from stance_corpus.labeling.server import connect
+from stance_corpus.labeling.server import LocalServer, connect
 
 ROOT = Path(__file__).resolve().parents[1]
 DATA = Path(__file__).parent / "data" / "test_adjudicate"
@@ -69,6 +73,18 @@ DECISIONS = [
 ]
 
 
+class Passes(NamedTuple):
+    """What `two_passes` made: the corpus project, its CLI options, segment ids by text, the two annotators and the
+    adjudicator's email (no user yet)."""
+
+    project: Path
+    common: tuple[str | Path, ...]
+    segment_ids: dict[str, str]
+    first: str
+    second: str
+    adjudicator: str
+
+
 def write_lines(path: Path, lines: list[dict], segment_ids: dict[str, str]) -> Path:
     """A labels file: each line with the segment id of its text instead of the text."""
     with path.open("w", encoding="utf-8") as handle:
@@ -94,21 +110,30 @@ def test_review_titles_fit_label_studio_and_stay_one_per_title():
     assert all(title.endswith(REVIEW_SUFFIX) for title in reviews)
 
 
-@pytest.mark.labelstudio
-def test_disagreements_go_to_the_review_project_and_come_back_as_gold(
-    label_studio_env, project_title, tmp_path, capsys
-):
+def two_passes(server: LocalServer, title: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> Passes:
+    """The fixture project pushed to the Label Studio project `title`, PASS_A and PASS_B recorded there by two new
+    users and pulled into its store."""
     project = shutil.copytree(DATA, tmp_path / "project")
-    common = ("--project", project, "--title", project_title)
-    assert annotate(capsys, project, project_title)[0] == 0
-    segment_ids = {task["text"]: task["segment_id"] for task in project_tasks(label_studio_env, project_title)}
+    common = ("--project", project, "--title", title)
+    assert annotate(capsys, project, title)[0] == 0
+    segment_ids = {task["text"]: task["segment_id"] for task in project_tasks(server, title)}
     suffix = uuid.uuid4().hex[:8]
     first, second, adjudicator = (f"{name}-{suffix}@example.com" for name in ("ann", "bob", "judge"))
     for email, lines in ((first, PASS_A), (second, PASS_B)):
         done = record(write_lines(tmp_path / f"{email}.jsonl", lines, segment_ids), "--annotator", email, *common)
         assert done.returncode == 0 and "5 annotations recorded" in done.stdout, done.stderr
-    code, out, err = pull(capsys, project, project_title)
+    code, _, err = pull(capsys, project, title)
     assert code == 0, err
+    return Passes(project, common, segment_ids, first, second, adjudicator)
+
+
+@pytest.mark.labelstudio
+def test_disagreements_go_to_the_review_project_and_come_back_as_gold(
+    label_studio_env, project_title, tmp_path, capsys
+):
+    project, common, segment_ids, first, second, adjudicator = two_passes(
+        label_studio_env, project_title, tmp_path, capsys
+    )
     store = project / "annotations" / "annotations.jsonl"
     passes = store.read_bytes()
     pseudonyms = json.loads((project / "annotations" / "pseudonyms.json").read_text(encoding="utf-8"))
@@ -217,6 +242,42 @@ def test_disagreements_go_to_the_review_project_and_come_back_as_gold(
     assert refused.returncode == 1 and "was edited since its review task was pushed" in refused.stderr
     code, out, err = run(capsys, "adjudicate", *common, "--adjudicator", adjudicator)
     assert code == 0 and f"stale: segment {segment_ids[HEADING]} (target geneva)" in out
+
+
+@pytest.mark.browser
+@pytest.mark.labelstudio
+@pytest.mark.slow
+def test_the_adjudicator_sees_both_passes_on_the_review_screen(
+    label_studio_env, chromium: BrowserContext, artifacts_dir, project_title, tmp_path, capsys
+):
+    server = label_studio_env
+    passes = two_passes(server, project_title, tmp_path, capsys)
+    common, adjudicator = passes.common, passes.adjudicator
+    assert run(capsys, "adjudicate", *common, "--adjudicator", adjudicator)[0] == 0
+    client = connect(server.url, server.token)
+    title = review_title(project_title)
+    (review,) = [p for p in client.projects.list(title=title) if p.title == title]
+    invite_annotator(server.url, server.token, adjudicator, ANNOTATOR_PASSWORD)
+    page = chromium.new_page()
+    page.goto(f"{server.url}/user/login/")
+    page.fill("input[name=email]", adjudicator)
+    page.fill("input[name=password]", ANNOTATOR_PASSWORD)
+    page.click("button[type=submit]")
+    page.wait_for_url(f"{server.url}/")
+    page.goto(f"{server.url}/projects/{review.id}/data")
+    page.get_by_text(ENVOY, exact=True).first.click()  # the task of the sentence, opened from the Data Manager
+    # Each pass is a tab named by its pseudonym, and the passes are listed under the sentence.
+    for pseudonym in ("annotator-1", "annotator-2"):
+        expect(page.get_by_text(pseudonym, exact=True).first).to_be_visible(timeout=60_000)
+    for line in project_tasks(server, title)[0]["passes"].splitlines():
+        expect(page.get_by_text(line, exact=True)).to_be_visible()
+    for rule in RULES:  # the rules to choose from (Label Studio adds a hotkey to each)
+        expect(page.get_by_role("radio", name=re.compile(rf"^{re.escape(rule)}(\[\w\])?$"))).to_be_visible()
+    screenshot = artifacts_dir / "review-screen.png"
+    page.screenshot(path=str(screenshot), full_page=True)
+    with capsys.disabled():
+        print(f"\nscreenshot of the review screen: {screenshot}")
+    page.close()
 
 
 def test_gold_keeps_the_rule_of_a_decision_and_majority_gold_has_none(tmp_path):
