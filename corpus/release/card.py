@@ -376,7 +376,7 @@ def _target_lines(
     gold = sum(len(rows) for rows in sentences.values())
     stances, types = scheme.stance_names, scheme.actor_type_names
     lines = [
-        f"### Target `{target.id}`: {target.name}",
+        f"### Figures of target `{target.id}`: {target.name}",
         "",
         (f"{articles} article{'s' if articles != 1 else ''} of this release {'are' if articles != 1 else 'is'} "
         f"annotated for this target; {gold} of their sentences have a gold label."),
