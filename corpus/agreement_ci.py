@@ -29,10 +29,13 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
+import numpy.typing as npt
 from stance_corpus.corpus.schema import Annotation
 from stance_corpus.corpus.spans import Span, exact, matching, overlap, span_key
 
-_Figure = Callable[[np.ndarray, int], "float | None"]
+Counts = npt.NDArray[np.int64]
+"""Per-article (or per-resample) counts: a flattened confusion matrix, exact and overlap span matches, spans of each."""
+_Figure = Callable[[Counts, int], "float | None"]
 BOOTSTRAP_RESAMPLES = 1000
 CONFIDENCE = 0.95
 BOOTSTRAP_SEED = 0
@@ -141,18 +144,19 @@ def pair_agreement(
     )
 
 
-def _resampled(counts: np.ndarray, resamples: int, seed: int) -> np.ndarray:
+def _resampled(counts: Counts, resamples: int, seed: int) -> Counts:
     """resamples x columns: the counts of each resample of the articles (drawn with replacement)."""
     rng = np.random.default_rng(seed)
     articles = len(counts)
     drawn = rng.integers(0, articles, size=(resamples, articles))
     weights = np.zeros((resamples, articles), dtype=np.int64)
     np.add.at(weights, (np.repeat(np.arange(resamples), articles), drawn.ravel()), 1)
-    return weights @ counts
+    resampled: Counts = weights @ counts
+    return resampled
 
 
 def _estimate(
-    figure: _Figure, totals: np.ndarray, replicates: np.ndarray | None, confidence: float, k: int
+    figure: _Figure, totals: Counts, replicates: Counts | None, confidence: float, k: int
 ) -> Estimate:
     value = figure(totals, k)
     if replicates is None or value is None:
@@ -167,17 +171,17 @@ def _estimate(
     return Estimate(value, float(low), float(high), undefined)
 
 
-def _confusion(row: np.ndarray, k: int) -> np.ndarray:
+def _confusion(row: Counts, k: int) -> npt.NDArray[np.float64]:
     return row[: k * k].reshape(k, k).astype(float)
 
 
-def _percent(row: np.ndarray, k: int) -> float | None:
+def _percent(row: Counts, k: int) -> float | None:
     confusion = _confusion(row, k)
     total = confusion.sum()
     return float(100 * np.trace(confusion) / total) if total else None
 
 
-def _kappa(row: np.ndarray, k: int) -> float | None:
+def _kappa(row: Counts, k: int) -> float | None:
     confusion = _confusion(row, k)
     total = confusion.sum()
     if not total:
@@ -187,7 +191,7 @@ def _kappa(row: np.ndarray, k: int) -> float | None:
     return None if expected >= 1 else float((observed - expected) / (1 - expected))
 
 
-def _alpha(row: np.ndarray, k: int) -> float | None:
+def _alpha(row: Counts, k: int) -> float | None:
     confusion = _confusion(row, k)
     coincidence = confusion + confusion.T  # two raters: every unit is one pair of values, counted both ways
     per_value = coincidence.sum(axis=1)
@@ -197,7 +201,7 @@ def _alpha(row: np.ndarray, k: int) -> float | None:
     return None if expected <= 0 else float(1 - disagreeing / expected)
 
 
-def _f1(row: np.ndarray, k: int, column: int) -> float | None:
+def _f1(row: Counts, k: int, column: int) -> float | None:
     spans = row[k * k + 2] + row[k * k + 3]
     return float(2 * row[column] / spans) if spans else None
 
