@@ -544,13 +544,17 @@ def test_rows_whose_text_is_withheld_are_left_out_and_said_so(tmp_path: Path, ca
 
 
 @pytest.mark.slow
-def test_a_release_with_a_labelled_test_split_is_scored_per_target_on_it(tmp_path: Path) -> None:
+def test_a_release_with_a_labelled_test_split_is_scored_per_target_on_it(
+    tmp_path: Path, capsys: pytest.CaptureFixture
+) -> None:
     """A publishable release (two targets, train / validation / test, the seed's text withheld): models fitted on
     train + validation and scored on test, pooled and per target, and the report says so."""
     root = make_fixture_project(tmp_path / "project", FIXTURE_ARTICLES, FIXTURE_ARTICLES)
     project = load_project(root)
     folder, _ = build_release(project, "2.1.0", schema=2)
-    report = run_baseline(folder, "--out", tmp_path / "report")
+    assert main(["baseline", str(folder), "--out", str(tmp_path / "report")]) == 0
+    report = json.loads((tmp_path / "report" / "report.json").read_text(encoding="utf-8"))
+    assert "evaluation: held out, the test split (fitted on train + validation" in capsys.readouterr().out
 
     segments = {
         article.id: [s for s in segment_article(article) if s.kind in ANNOTATED_KINDS]

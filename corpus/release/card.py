@@ -470,8 +470,8 @@ def _agreement_ci_lines(
             if pair.articles >= 2
             else "with one article there is nothing to resample, so no interval is given."
         )
-        + f" Mean share of a sentence's annotators who chose its gold stance: {mean} ({len(with_gold)} sentences "
-        "labelled by two or more).",
+        + f" Mean share of a sentence's annotators (everyone in `raw_annotations`, an adjudicator included) who chose "
+        f"its gold stance: {mean} ({len(with_gold)} sentences labelled by two or more).",
         "",
     ]
     return lines
