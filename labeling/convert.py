@@ -156,7 +156,7 @@ def _span_record(region_id: str, parts: dict[str, dict], text: str, where: str) 
     actor_ids = [str(line).strip() for line in given if str(line).strip()]
     if len(actor_ids) > 1:
         raise LabelStudioError(f"{where}: the actor span {span.get('text')!r} has several actor ids {actor_ids}")
-    start, end = _python_offsets(text, span.get("start"), span.get("end"), span.get("text"))
+    start, end = python_offsets(text, span.get("start"), span.get("end"), span.get("text"))
     return {
         "start": start,
         "end": end,
@@ -244,7 +244,7 @@ def prediction_from_stance(
     }
 
 
-def _python_offsets(text: str, start: object, end: object, span_text: object) -> tuple[object, object]:
+def python_offsets(text: str, start: object, end: object, span_text: object) -> tuple[object, object]:
     """Offsets as Python indices: as given when they match, else read as the browser's UTF-16 code units."""
     if not (isinstance(start, int) and isinstance(end, int)) or text[start:end] == span_text:
         return start, end
