@@ -269,7 +269,10 @@ def publishable_statistics(
     publishable: Publishable,
 ) -> str:
     """The generated part of a schema 2 card: configs, splits, and per target the label counts per split and the
-    agreement of the passes with bootstrap CIs over articles; every figure from the rows, nothing written by hand."""
+    agreement of the passes with bootstrap CIs over articles; every figure from the rows, nothing written by hand.
+
+    Once a schema 2 version is pinned in released.json its README.md must rebuild byte for byte: change what this
+    writes only together with a new release schema (as schema 1's `_statistics` never changes)."""
     scheme = schema.scheme
     present = [split for split in SPLITS if split in tables.get(DEFAULT_CONFIG, {})]
     rows_per = {**CONFIG_ROWS, **_PER_TARGET_ROWS, **_PUBLISHABLE_ROWS}
