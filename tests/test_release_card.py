@@ -67,7 +67,9 @@ def git(folder: Path, *args: str) -> str:
     return subprocess.run(command, cwd=folder, capture_output=True, text=True, check=True).stdout.strip()
 
 
-def test_the_card_reports_each_target_from_the_data_and_agrees_with_the_agreement_command(tmp_path: Path) -> None:
+def test_the_card_reports_each_target_from_the_data_and_agrees_with_the_agreement_command(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     root = make_project(tmp_path / "project", ALL, ALL)
     project = load_project(root)
     folder, written = build_release(project, "2.1.0", schema=2)
@@ -86,6 +88,7 @@ def test_the_card_reports_each_target_from_the_data_and_agrees_with_the_agreemen
     cli_json = tmp_path / "agreement.json"
     assert main(["agreement", "--project", str(root), "--json", str(cli_json)]) == 0
     cli = json.loads(cli_json.read_text(encoding="utf-8"))["targets"]
+    printed = capsys.readouterr().out
     for target in TARGETS:
         expected: dict[str, Counter[str]] = {split: Counter() for split in SPLITS}
         for article_id, article in articles.items():
@@ -118,6 +121,11 @@ def test_the_card_reports_each_target_from_the_data_and_agrees_with_the_agreemen
             # The card shows 3 decimals, the JSON keeps 4: the same figures up to their rounding.
             assert shown_numbers == pytest.approx([value, low, high], abs=6e-4), (target, measure)
         assert f"{pair['units']} sentences labelled by both, from {pair['articles']} articles" in part
+        kappa_ci = pair["cohen_kappa"]["ci"]
+        assert (
+            f"  {PASSES[0]} / {PASSES[1]} ({pair['units']} segments, {pair['articles']} articles): kappa "
+            f"{pair['cohen_kappa']['value']:.3f} [{kappa_ci[0]:.3f}, {kappa_ci[1]:.3f}], alpha "
+        ) in printed
 
 
 def test_no_sentence_or_article_moves_split_from_1_0_0_to_2_0_0_to_2_1_0(tmp_path: Path) -> None:
