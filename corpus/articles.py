@@ -42,7 +42,7 @@ def iter_articles(paths: list[str | Path]) -> Iterator[Article]:
     selected = _select(paths)
     _check_texts(selected)
     for meta, text_path in selected:
-        yield Article(text=_read_text(text_path), **meta)
+        yield read_article(meta, text_path)
 
 
 def read_catalogue(folder: Path) -> dict[str, dict]:
@@ -52,7 +52,7 @@ def read_catalogue(folder: Path) -> dict[str, dict]:
         raise InputError(catalogue_path, f"missing: every seed folder needs its catalogue {CATALOGUE_NAME}")
     entries: dict[str, dict] = {}
     for line_number, record in read_jsonl(catalogue_path):
-        meta = _check_catalogue_record(record, f"{catalogue_path}:{line_number}")
+        meta = check_catalogue_record(record, f"{catalogue_path}:{line_number}")
         if meta["id"] in entries:
             raise InputError(f"{catalogue_path}:{line_number}", f"duplicate article id {meta['id']!r}")
         entries[meta["id"]] = meta
@@ -61,7 +61,9 @@ def read_catalogue(folder: Path) -> dict[str, dict]:
     return entries
 
 
-def _check_catalogue_record(record: object, where: str) -> dict:
+def check_catalogue_record(record: object, where: str) -> dict:
+    """The catalogue fields of one record (every optional field present, None when absent), checked; InputError
+    naming `where` and the problem otherwise. Other readers of article metadata (the pool's JSONL input) reuse it."""
     if not isinstance(record, dict):
         raise InputError(where, "not a JSON object")
     unknown = sorted(set(record) - set(_REQUIRED_FIELDS) - set(_OPTIONAL_FIELDS))
@@ -142,6 +144,19 @@ def _with_unique_ids(selected: list[tuple[dict, Path]]) -> list[tuple[dict, Path
             )
         first_with_id[meta["id"]] = text_path
     return selected
+
+
+def read_article(meta: dict, text_path: Path) -> Article:
+    """The article of one checked catalogue entry (`check_catalogue_record`) and its text file."""
+    return Article(text=_read_text(text_path), **meta)
+
+
+def check_article_text(text: str, where: str) -> None:
+    """The rules of a text file for a text given inline (a JSON string): not empty, no NUL character."""
+    if not text.strip():
+        raise InputError(where, "the article text is empty")
+    if "\x00" in text:
+        raise InputError(where, "the article text contains a NUL character: not a text")
 
 
 def _check_texts(selected: list[tuple[dict, Path]]) -> None:

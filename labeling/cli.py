@@ -27,6 +27,7 @@ from stance_corpus.corpus.store import (
     write_annotations,
 )
 from stance_corpus.labeling.predictions import read_predictions
+from stance_corpus.labeling.selection import read_selection
 from stance_corpus.labeling.settings import DATABASE_ENV, EMBEDDED_DATA_DIR
 from stance_corpus.labeling.tasks import build_tasks
 
@@ -44,7 +45,13 @@ def add_commands(subparsers: argparse._SubParsersAction) -> None:
         "again only adds what is missing. Without LABEL_STUDIO_URL a local server is started and kept running "
         "until Ctrl-C.",
     )
-    annotate.add_argument("paths", nargs="*", default=["seeds"], metavar="PATH", help="seed folders or .txt files")
+    annotate.add_argument(
+        "paths", nargs="*", metavar="PATH", help="seed folders or .txt files (default: seeds, unless --selection)"
+    )
+    annotate.add_argument(
+        "--selection", type=Path, metavar="FILE",
+        help="push the tasks of a selection (`stance-corpus select` writes DIR/tasks.jsonl) instead of seed folders",
+    )
     annotate.add_argument("--target", default=SEED_TARGET, help="the stance target shown to annotators")
     annotate.add_argument("--actors", type=Path, default=REGISTRY_FILE, help="actor registry for pre-annotations")
     annotate.add_argument("--guidelines", type=Path, default=DATASET_CARD, help="dataset card holding the guidelines")
@@ -112,7 +119,12 @@ def run_annotate(args: argparse.Namespace) -> None:
 
     if args.annotators_per_task < 1:
         raise InputError("--annotators-per-task", "must be 1 or more")
-    tasks = list(build_tasks(iter_articles(args.paths), args.target))
+    if args.selection and args.paths:
+        raise InputError("annotate", "give seed PATHs or --selection FILE, not both")
+    if args.selection:
+        tasks = read_selection(args.selection)
+    else:
+        tasks = list(build_tasks(iter_articles(args.paths or ["seeds"]), args.target))
     registry = load_actor_registry(args.actors)
     model_version = f"gazetteer-{hashlib.sha256(args.actors.read_bytes()).hexdigest()[:8]}"
     instructions = guidelines_html(args.guidelines)
@@ -136,7 +148,9 @@ def run_annotate(args: argparse.Namespace) -> None:
                 f"the seed now says {changed.new['text']!r}; the new text is not pushed: review the task in Label "
                 "Studio (delete it there to push the new text; its pulled annotations stay in the store)"
             )
-        for task_id, data in report.plan.gone:
+        if args.selection and report.plan.gone:  # tasks of earlier selections or seeds: not gone, only not chosen now
+            print(f"  {len(report.plan.gone)} task(s) of the project are not in this selection, left in place")
+        for task_id, data in [] if args.selection else report.plan.gone:
             print(f"  no longer in the corpus: task {task_id} (segment {data.get('segment_id')}), left in place")
         for segment_id, task_ids in report.duplicated.items():
             print(f"  warning: segment {segment_id} has {len(task_ids)} tasks ({task_ids}); delete all but one")

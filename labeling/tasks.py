@@ -12,6 +12,9 @@ from dataclasses import dataclass, field
 from stance_corpus.corpus.schema import ANNOTATED_KINDS, Article, SegmentKind
 from stance_corpus.corpus.segment import segment_article
 
+# The data of every task (labeling/config.xml uses them all); a selection file (`annotate --selection`) gives them.
+TASK_FIELDS = ("text", "segment_id", "article_id", "target", "headline", "previous", "next", "kind")
+
 
 def build_tasks(articles: Iterable[Article], target: str) -> Iterator[dict]:
     """The data of one task per heading and body segment, in reading order (article order, then segment index)."""

@@ -13,8 +13,9 @@ from stance_corpus.baselines import cli as baselines_cli
 from stance_corpus.corpus import cli as corpus_cli
 from stance_corpus.corpus.errors import StanceCorpusError
 from stance_corpus.labeling import cli as labeling_cli
+from stance_corpus.pool import cli as pool_cli
 
-COMMAND_MODULES = [corpus_cli, labeling_cli, baselines_cli]
+COMMAND_MODULES = [corpus_cli, labeling_cli, baselines_cli, pool_cli]
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -12,9 +12,10 @@ from stance_corpus import corpus
 ROOT = Path(__file__).resolve().parents[1]
 # package -> packages of this project it must never import (`stance_corpus.cli` is the command that mounts them all)
 FORBIDDEN = {
-    "corpus": {"labeling", "baselines", "cli"},
-    "labeling": {"baselines", "cli"},
-    "baselines": {"labeling", "cli"},
+    "corpus": {"labeling", "baselines", "pool", "cli"},
+    "labeling": {"baselines", "pool", "cli"},
+    "baselines": {"labeling", "pool", "cli"},
+    "pool": {"cli"},
 }
 
 
