@@ -21,7 +21,7 @@ from stance_corpus.corpus.errors import InputError
 from stance_corpus.corpus.files import atomic_path
 from stance_corpus.corpus.schema import Actor, Article
 from stance_corpus.pool.inputs import iter_shard
-from stance_corpus.pool.rows import SCHEMA, actor_mentions, article_metadata, score_rows, segment_rows
+from stance_corpus.pool.rows import SCHEMA, actor_mentions, article_metadata, cached_model, score_rows, segment_rows
 
 
 def shard_name(rank: int, suffix: str) -> str:
@@ -158,9 +158,6 @@ class FindActors(PipelineStep):
             yield document
 
 
-_MODELS: dict[str, dict] = {}  # model file -> loaded bundle, once per worker process
-
-
 class ScoreStance(PipelineStep):
     """The stance model's label, scores and uncertainty for each heading and body segment, in batches."""
 
@@ -173,11 +170,7 @@ class ScoreStance(PipelineStep):
         self.batch_size = batch_size
 
     def run(self, data: DocumentsPipeline, rank: int = 0, world_size: int = 1) -> DocumentsPipeline:
-        from stance_corpus.baselines.predict import load_model
-
-        if self.model_file not in _MODELS:
-            _MODELS[self.model_file] = load_model(Path(self.model_file))
-        bundle = _MODELS[self.model_file]
+        bundle = cached_model(self.model_file)
         batch: list[Document] = []
         for document in data:
             batch.append(document)

@@ -63,8 +63,15 @@ def make_executor(
     return _FACTORIES[settings.executor](settings, name, pipeline, tasks, logging_dir, depends)
 
 
-def run_stages(settings: EngineSettings, executors: list[PipelineExecutor]) -> None:
-    """Run the stages in order (local, ray), or submit them as dependent jobs (slurm)."""
+def run_stages(
+    settings: EngineSettings,
+    executors: list[PipelineExecutor],
+    names: list[str],
+    observe: Callable[[str], contextlib.AbstractContextManager] | None = None,
+) -> None:
+    """Run the stages in order (local, ray), or submit them as dependent jobs (slurm). `observe(name)` is entered
+    around each stage that runs here (the benchmark measures time and memory with it)."""
+    observe = observe or (lambda name: contextlib.nullcontext())
     if settings.executor == "slurm":
         executors[-1].run()  # submits the dependencies first
         return
@@ -74,16 +81,18 @@ def run_stages(settings: EngineSettings, executors: list[PipelineExecutor]) -> N
         if not ray.is_initialized():
             ray.init(address=settings.ray_address, log_to_driver=settings.verbose)
     if settings.executor == "ray":
-        for executor in executors:
-            executor.run()
+        for name, executor in zip(names, executors):
+            with observe(name):
+                executor.run()
             quiet_logs(settings.verbose)
         return
     # One process pool for all local stages: workers start (and import, and load the model) once.
     workers = settings.workers or os.cpu_count() or 1
     pool = ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("forkserver"))
     try:
-        for executor in executors:
-            executor.run(pool)
+        for name, executor in zip(names, executors):
+            with observe(name):
+                executor.run(pool)
             quiet_logs(settings.verbose)
     except BaseException:
         _stop(pool)

@@ -22,6 +22,8 @@ import json
 import platform
 import shutil
 from collections import Counter
+from collections.abc import Callable
+from contextlib import AbstractContextManager
 from dataclasses import asdict, dataclass
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
@@ -54,9 +56,14 @@ class PoolOptions:
     dedup: bool = True
 
 
-def build_pool(out: Path, options: PoolOptions, settings: EngineSettings) -> dict:
+def build_pool(
+    out: Path,
+    options: PoolOptions,
+    settings: EngineSettings,
+    observe: Callable[[str], AbstractContextManager] | None = None,
+) -> dict:
     """Build (or resume) the pool in `out`; returns the manifest (for slurm: the settings the jobs were queued with,
-    the manifest comes when they have run)."""
+    the manifest comes when they have run). `observe(stage name)` is entered around each stage run here."""
     from stance_corpus.baselines.predict import load_model, model_version
     from stance_corpus.pool.rows import model_target
 
@@ -88,7 +95,7 @@ def build_pool(out: Path, options: PoolOptions, settings: EngineSettings) -> dic
     for name, pipeline, stage_tasks in stages:
         depends = executors[-1] if executors else None
         executors.append(make_executor(settings, name, pipeline, stage_tasks, work / "logs" / name, depends))
-    run_stages(settings, executors)
+    run_stages(settings, executors, [name for name, _, _ in stages], observe)
     if settings.executor == "slurm":
         return {"queued": [name for name, _, _ in stages], "settings": asdict(settings)}
     return json.loads((out / MANIFEST_FILE).read_text(encoding="utf-8"))

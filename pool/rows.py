@@ -9,7 +9,9 @@ gazetteer's actor mentions, and, for the kinds annotators see (heading, body), t
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable
+from pathlib import Path
 
 import pyarrow as pa
 from stance_corpus.corpus.actors import find_actor_mentions
@@ -113,6 +115,15 @@ def model_target(bundle: dict, target: str | None, where: str) -> str:
         f"the model was trained on {len(bundle['targets'])} targets ({', '.join(map(str, bundle['targets']))}): "
         "name the pool's target with --target",
     )
+
+
+@functools.lru_cache(maxsize=4)
+def cached_model(path: str) -> dict:
+    """The stance model of a file (baselines.predict.load_model), loaded once per process: every task a worker runs
+    uses the same."""
+    from stance_corpus.baselines.predict import load_model
+
+    return load_model(Path(path))
 
 
 def score_rows(bundle: dict, rows: Iterable[dict]) -> None:
