@@ -134,7 +134,7 @@ def run_select(args: argparse.Namespace) -> None:
     from stance_corpus.pool.select import select
 
     out = args.out or args.pool / "selections" / f"{args.strategy}-{args.budget}-seed{args.seed}"
-    report = select(args.pool, out, args.budget, args.strategy, args.seed, args.by, args.exclude)
+    report = select(args.pool, out, args.budget, args.strategy, args.seed, args.by, tuple(args.exclude))
     chosen, random, differences = report["chosen"], report["random"], report["differences"]
     print(f"{out}: {chosen['segments']} of {report['candidates']} candidate segments ({args.strategy}, seed {args.seed})")
     print(f"  push them: stance-corpus annotate --selection {out}/tasks.jsonl --predictions {out}/predictions.jsonl")

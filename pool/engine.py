@@ -126,7 +126,7 @@ class LocalExecutor(LocalPipelineExecutor):
         self.save_executor_as_json()
         workers = min(self.workers, len(ranks))
         if workers == 1:
-            pipeline = self.pipeline
+            pipeline: list = self.pipeline  # type: ignore[has-type]
             stats = []
             for rank in ranks:
                 self.pipeline = deepcopy(pipeline)  # as datatrove does: each task starts from fresh blocks
@@ -151,9 +151,9 @@ class LocalExecutor(LocalPipelineExecutor):
         futures = [pool.submit(run_rank, self, rank) for rank in ranks]
         wait(futures, return_when=FIRST_EXCEPTION)
         try:
-            failed = next((future for future in futures if future.done() and future.exception()), None)
-            if failed is not None:
-                raise failed.exception()
+            error = next((f.exception() for f in futures if f.done() and f.exception() is not None), None)
+            if error is not None:
+                raise error
             return [future.result() for future in futures]
         except BrokenProcessPool:
             finished = sum(future.done() and future.exception() is None for future in futures)

@@ -6,7 +6,8 @@ A JSONL line is one article: the catalogue fields (docs/corpus.md) plus `text`, 
 
 Sharding (`rank` of `world_size` tasks), as datatrove's readers do it: with at least as many input files as tasks,
 each task reads whole files (file i goes to task i mod world_size); with fewer files, every task walks all of them
-and keeps article i (in input order) when i mod world_size == rank, parsing only its own lines and text files.
+and keeps article i (in input order) when i mod world_size == rank: it parses every JSONL line (orjson, cheap next
+to segmenting) but reads only its own text files of a seed folder.
 The assignment depends on the inputs and world_size only, so a re-run gives every task the same articles.
 """
 

@@ -91,7 +91,7 @@ def build_pool(
         work.mkdir(parents=True, exist_ok=True)
         shutil.copyfile(options.model, model_copy)
     stages = _stages(out, [str(path) for path in inputs], str(model_copy), registry, target, tasks, options.dedup)
-    executors = []
+    executors: list = []
     for name, pipeline, stage_tasks in stages:
         depends = executors[-1] if executors else None
         executors.append(make_executor(settings, name, pipeline, stage_tasks, work / "logs" / name, depends))
@@ -211,7 +211,9 @@ def write_manifest(out: Path) -> dict:
     import pyarrow.parquet as pq
 
     started = json.loads((out / POOL_FILE).read_text(encoding="utf-8"))
-    shards, kinds, articles, scored, mentions = [], Counter(), 0, 0, 0
+    shards: list[dict] = []
+    kinds: Counter[str] = Counter()
+    articles = scored = mentions = 0
     for rank in range(started["tasks"]):
         path = out / SEGMENTS_DIR / f"{rank:05d}.parquet"
         if not path.is_file():

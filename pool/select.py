@@ -50,11 +50,12 @@ def read_candidates(pool: Path, exclude: list[Path]) -> pa.Table:
     tables = []
     for shard in manifest["shards"]:
         table = pq.read_table(pool / shard["file"], columns=list(COLUMNS))
-        tables.append(table.filter(pc.is_valid(table.column("uncertainty"))))
+        tables.append(table.filter(table.column("uncertainty").is_valid()))
     candidates = pa.concat_tables(tables) if tables else pa.table({name: [] for name in COLUMNS})
     excluded = _excluded_ids(exclude)
     if excluded:
-        candidates = candidates.filter(pc.invert(pc.is_in(candidates.column("segment_id"), pa.array(excluded))))
+        chosen_before = pc.is_in(candidates.column("segment_id"), pa.array(excluded))  # type: ignore[attr-defined]
+        candidates = candidates.filter(pc.invert(chosen_before))  # type: ignore[attr-defined]
     return candidates
 
 
@@ -180,7 +181,7 @@ def total_variation(first: dict[str, float], second: dict[str, float]) -> float:
 
 
 def select(
-    pool: Path, out: Path, budget: int, strategy: str, seed: int = 0, by: str = "source", exclude: list[Path] = ()
+    pool: Path, out: Path, budget: int, strategy: str, seed: int = 0, by: str = "source", exclude: tuple[Path, ...] = ()
 ) -> dict:
     """Choose, write OUT/tasks.jsonl, OUT/predictions.jsonl and OUT/report.json; returns the report.
 
