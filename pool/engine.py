@@ -158,8 +158,8 @@ class LocalExecutor(LocalPipelineExecutor):
         except BrokenProcessPool:
             finished = sum(future.done() and future.exception() is None for future in futures)
             raise PoolError(
-                f"a worker process of the {self.stage} stage died (killed, or out of memory): {finished} of its "
-                f"{len(ranks)} unfinished tasks finished and are kept; run the same command again to resume"
+                f"a worker process of the {self.stage} stage died (killed, or out of memory); {finished} of the "
+                f"{len(ranks)} tasks left finished and are kept: run the same command again to resume"
             ) from None
 
 

@@ -22,6 +22,7 @@ from pathlib import Path
 import pyarrow.parquet as pq
 import pytest
 from stance_corpus.corpus.actors import find_actor_mentions, load_actor_registry
+from stance_corpus.corpus.errors import PoolError
 from stance_corpus.corpus.schema import ANNOTATED_KINDS
 from stance_corpus.labeling.server import connect
 from stance_corpus.pool.synthetic import synthetic_articles, write_article_jsonl, write_seed_folder
@@ -255,6 +256,23 @@ def test_annotate_pushes_a_selection_with_its_predictions(label_studio_env, proj
     code, _, err = run(capsys, "annotate", "seeds", "--selection", tmp_path / "s" / "tasks.jsonl",
                        "--project", project_title)
     assert code == 1 and "give seed PATHs or --selection FILE, not both" in err
+
+
+def test_slurm_settings_reach_datatrove_job_script(tmp_path) -> None:
+    """No Slurm here: the job script datatrove would submit for a stage, from the options of `--executor slurm`."""
+    from stance_corpus.pool.engine import EngineSettings, make_executor
+
+    settings = EngineSettings(executor="slurm", partition="cpu", time="02:00:00", mem_per_cpu_gb=4,
+                              venv="/opt/venv/bin/activate", sbatch_args={"account": "stance"})
+    executor = make_executor(settings, "segment", [], 64, tmp_path / "logs", None)
+    script = executor.get_launch_file_contents(executor.get_sbatch_args(), "launch_pickled_pipeline executor.pik")
+    for line in ("#SBATCH --partition=cpu", "#SBATCH --time=02:00:00", "#SBATCH --cpus-per-task=1",
+                 "#SBATCH --mem-per-cpu=4G", "#SBATCH --job-name=stance-pool-segment", "#SBATCH --account=stance",
+                 "source /opt/venv/bin/activate", "launch_pickled_pipeline executor.pik"):
+        assert line in script.splitlines(), line
+    assert executor.world_size == 64
+    with pytest.raises(PoolError, match="--executor slurm needs --partition"):
+        make_executor(EngineSettings(executor="slurm"), "segment", [], 64, tmp_path / "logs", None)
 
 
 def test_pool_input_errors_are_one_line(tmp_path, model, capsys) -> None:
