@@ -135,9 +135,8 @@ def bare_run(jsonl: Path, out: Path) -> dict:
     from datatrove.utils.hashing import HashConfig
     from stance_corpus.baselines.predict import load_model
     from stance_corpus.corpus.actors import load_actor_registry
-    from stance_corpus.corpus.jsonl import read_jsonl
     from stance_corpus.pool.blocks import PlainWords
-    from stance_corpus.pool.inputs import article_from_record
+    from stance_corpus.pool.inputs import ImportSettings, iter_shard
     from stance_corpus.pool.rows import SCHEMA, actor_mentions, model_target, score_rows, segment_rows
 
     start = time.perf_counter()
@@ -147,7 +146,7 @@ def bare_run(jsonl: Path, out: Path) -> dict:
         target = model_target(bundle, None, str(MODEL))
         config = MinhashConfig(num_buckets=14, hash_config=HashConfig(precision=64, hash_fc="sha1"))
         hasher = MinhashDedupSignature(str(out / "unused"), config=config, language=PlainWords())
-        articles = [article_from_record(record, f"{jsonl}:{line}") for line, record in read_jsonl(jsonl)]
+        articles = list(iter_shard([jsonl], 0, 1, ImportSettings()))  # ingest's reader and checks, as the pool
         parent = list(range(len(articles)))
 
         def root(item: int) -> int:
@@ -191,15 +190,19 @@ def ray_annotate(batch):
     and annotating share the CPUs; the model is loaded once per Ray worker process)."""
     import pyarrow as pa
     from stance_corpus.corpus.actors import load_actor_registry
-    from stance_corpus.pool.inputs import article_from_record
+    from stance_corpus.corpus.ingest.importer import process_record
+    from stance_corpus.corpus.ingest.readers import map_record
+    from stance_corpus.pool.inputs import ImportSettings
     from stance_corpus.pool.rows import SCHEMA, actor_mentions, cached_model, model_target, score_rows, segment_rows
 
     registry = load_actor_registry(ACTORS)
     bundle = cached_model(str(MODEL))
     target = model_target(bundle, None, str(MODEL))
+    defaults = ImportSettings().defaults()
     rows = []
-    for number, record in enumerate(batch.to_pylist()):
-        for row in segment_rows(article_from_record(record, f"batch:{number}"), target):
+    for number, values in enumerate(batch.to_pylist()):
+        article = process_record(map_record(values, f"batch:{number}"), defaults).article  # as the pool reads files
+        for row in segment_rows(article, target):
             row["actors"] = actor_mentions(row["text"], registry)
             rows.append(row)
     score_rows(bundle, rows)

@@ -52,7 +52,7 @@ def read_catalogue(folder: Path) -> dict[str, dict]:
         raise InputError(catalogue_path, f"missing: every seed folder needs its catalogue {CATALOGUE_NAME}")
     entries: dict[str, dict] = {}
     for line_number, record in read_jsonl(catalogue_path):
-        meta = check_catalogue_record(record, f"{catalogue_path}:{line_number}")
+        meta = _check_catalogue_record(record, f"{catalogue_path}:{line_number}")
         if meta["id"] in entries:
             raise InputError(f"{catalogue_path}:{line_number}", f"duplicate article id {meta['id']!r}")
         entries[meta["id"]] = meta
@@ -61,9 +61,7 @@ def read_catalogue(folder: Path) -> dict[str, dict]:
     return entries
 
 
-def check_catalogue_record(record: object, where: str) -> dict:
-    """The catalogue fields of one record (every optional field present, None when absent), checked; InputError
-    naming `where` and the problem otherwise. Other readers of article metadata (the pool's JSONL input) reuse it."""
+def _check_catalogue_record(record: object, where: str) -> dict:
     if not isinstance(record, dict):
         raise InputError(where, "not a JSON object")
     unknown = sorted(set(record) - set(_REQUIRED_FIELDS) - set(_OPTIONAL_FIELDS))
@@ -147,16 +145,8 @@ def _with_unique_ids(selected: list[tuple[dict, Path]]) -> list[tuple[dict, Path
 
 
 def read_article(meta: dict, text_path: Path) -> Article:
-    """The article of one checked catalogue entry (`check_catalogue_record`) and its text file."""
+    """The article of one catalogue entry (`read_catalogue`) and its text file (the pool reads seed folders so)."""
     return Article(text=_read_text(text_path), **meta)
-
-
-def check_article_text(text: str, where: str) -> None:
-    """The rules of a text file for a text given inline (a JSON string): not empty, no NUL character."""
-    if not text.strip():
-        raise InputError(where, "the article text is empty")
-    if "\x00" in text:
-        raise InputError(where, "the article text contains a NUL character: not a text")
 
 
 def _check_texts(selected: list[tuple[dict, Path]]) -> None:

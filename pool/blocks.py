@@ -20,7 +20,7 @@ from datatrove.utils.word_tokenizers import WordTokenizer
 from stance_corpus.corpus.errors import InputError
 from stance_corpus.corpus.files import atomic_path
 from stance_corpus.corpus.schema import Actor, Article
-from stance_corpus.pool.inputs import iter_shard
+from stance_corpus.pool.inputs import ImportSettings, iter_shard
 from stance_corpus.pool.rows import SCHEMA, actor_mentions, article_metadata, cached_model, score_rows, segment_rows
 
 
@@ -53,16 +53,17 @@ class ReadArticles(PipelineStep):
     type = "📖 - READER"
     name = "stance-corpus articles"
 
-    def __init__(self, inputs: list[str], counts_folder: str, record: bool) -> None:
+    def __init__(self, inputs: list[str], settings: ImportSettings, counts_folder: str, record: bool) -> None:
         super().__init__()
         self.inputs = [Path(path) for path in inputs]
+        self.settings = settings
         self.counts_folder = Path(counts_folder)
         self.record = record
 
     def run(self, data: DocumentsPipeline = None, rank: int = 0, world_size: int = 1) -> DocumentsPipeline:
         digest = hashlib.sha256()
         count = 0
-        for article in iter_shard(self.inputs, rank, world_size):
+        for article in iter_shard(self.inputs, rank, world_size, self.settings):
             with self.track_time():
                 digest.update(article.id.encode() + b"\n")
                 count += 1

@@ -17,9 +17,9 @@ def add_commands(subparsers: argparse._SubParsersAction) -> None:
     pool = subparsers.add_parser(
         "pool",
         help="import, deduplicate, segment, pre-annotate and score a large article collection (datatrove)",
-        description="Build a pool in OUT from INPUT seed folders or .jsonl(.gz) files of articles (catalogue fields "
-        "plus 'text'): MinHash deduplication, `stance-corpus segment`'s segments and ids, gazetteer actor mentions "
-        "and the stance model's scores, as parquet shards OUT/segments/*.parquet with OUT/manifest.json. Runs on "
+        description="Build a pool in OUT from INPUT seed folders and files of articles in any format `stance-corpus "
+        "ingest` reads (read, extracted and checked as ingest does, with the same ids): MinHash deduplication, "
+        "`stance-corpus segment`'s segments and ids, gazetteer actor mentions and the stance model's scores, as parquet shards OUT/segments/*.parquet with OUT/manifest.json. Runs on "
         "datatrove's local, Slurm or Ray executor. Running the same command again resumes an interrupted pool: "
         "finished tasks are skipped. Needs `pip install 'stance-corpus[scale]'` (docs/pool.md).",
     )
@@ -32,6 +32,9 @@ def add_commands(subparsers: argparse._SubParsersAction) -> None:
     pool.add_argument("--actors", type=Path, default=REGISTRY_FILE, help="actor registry of the gazetteer")
     pool.add_argument("--target", help="the stance target of every segment (default: the model's, if it had one)")
     pool.add_argument("--tasks", type=int, metavar="N", help="shards of the pool (default: 4 per local worker)")
+    pool.add_argument("--license", metavar="TEXT", help="licence of import records without one (as for ingest)")
+    pool.add_argument("--language", metavar="TAG", help="BCP 47 language of import records without one (e.g. en)")
+    pool.add_argument("--id-field", metavar="NAME", help="the field of the source's ids (default: content ids)")
     pool.add_argument("--no-dedup", action="store_true", help="keep near-duplicate articles (skips the MinHash stages)")
     pool.add_argument("--executor", choices=EXECUTORS, default="local", help="datatrove executor (default: local)")
     pool.add_argument(
@@ -80,6 +83,7 @@ def add_commands(subparsers: argparse._SubParsersAction) -> None:
 def run_pool(args: argparse.Namespace) -> None:
     try:
         from stance_corpus.pool.engine import EngineSettings, quiet_logs
+        from stance_corpus.pool.inputs import ImportSettings
         from stance_corpus.pool.pipeline import PoolOptions, build_pool
     except ModuleNotFoundError as error:
         raise InputError(
@@ -106,6 +110,7 @@ def run_pool(args: argparse.Namespace) -> None:
         target=args.target,
         tasks=args.tasks,
         dedup=not args.no_dedup,
+        imports=ImportSettings(license=args.license, language=args.language, id_field=args.id_field),
     )
     quiet_logs(args.verbose)
     result = build_pool(args.out, options, settings)

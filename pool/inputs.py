@@ -1,136 +1,113 @@
-"""The pool's inputs: seed folders (`<id>.txt` files and their catalogue) and JSON Lines files of articles.
+"""The pool's inputs: seed folders (`<id>.txt` files and their catalogue) and every file `stance-corpus ingest`
+reads (HTML pages, WARC archives, JSON lines, JSON, CSV, parquet; docs/ingest.md).
 
-A JSONL line is one article: the catalogue fields (docs/corpus.md) plus `text`, e.g. `{"id": "a1", "text": "...",
-"language": "en", "license": "CC-BY-4.0", "title": null, ...}`. Articles reach the pipeline exactly as
-`stance-corpus segment` reads them, so their segments and segment ids are the same.
+Files go through the import path's own readers, extraction and checks (`corpus.ingest.readers`, `process_record`):
+an article gets the text and the id (`--id-field`, else the content id) that `stance-corpus ingest` would give it,
+so the pool's segment ids are those of `stance-corpus segment` on the imported seeds; a seed folder's articles are
+read as `stance-corpus segment` reads them. A record the import would reject stops the pool with its one-line error.
 
-Sharding (`rank` of `world_size` tasks), as datatrove's readers do it: with at least as many input files as tasks,
-each task reads whole files (file i goes to task i mod world_size); with fewer files, every task walks all of them
-and keeps article i (in input order) when i mod world_size == rank: it parses every JSONL line (orjson, cheap next
-to segmenting) but reads only its own text files of a seed folder.
-The assignment depends on the inputs and world_size only, so a re-run gives every task the same articles.
+Sharding (`rank` of `world_size` tasks), as datatrove's readers do it: with at least as many inputs as tasks, each
+task reads whole inputs (input i goes to task i mod world_size); with fewer, every task walks all of them and keeps
+the j-th article of input i when (i + j) mod world_size == rank, extracting and checking only its own records. The
+assignment depends on the inputs and world_size only, so a re-run gives every task the same articles.
 """
 
 from __future__ import annotations
 
-import gzip
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
-import orjson
-from stance_corpus.corpus.articles import (
-    CATALOGUE_NAME,
-    TEXT_SUFFIX,
-    check_article_text,
-    check_catalogue_record,
-    read_article,
-    read_catalogue,
-)
+from stance_corpus.corpus.articles import CATALOGUE_NAME, TEXT_SUFFIX, check_registry, read_article, read_catalogue
 from stance_corpus.corpus.errors import InputError
-from stance_corpus.corpus.jsonl import read_jsonl
-from stance_corpus.corpus.schema import Article
+from stance_corpus.corpus.ingest.importer import process_record
+from stance_corpus.corpus.ingest.readers import DEFAULT_FIELDS, FieldMap, reader_of, source_files
+from stance_corpus.corpus.ingest.records import SourceDefaults
+from stance_corpus.corpus.schema import Article, ImportProblem, SourceRecord
 
-JSONL_SUFFIXES = (".jsonl", ".jsonl.gz")
+
+@dataclass(frozen=True)
+class ImportSettings:
+    """What `stance-corpus ingest` would be told about the files: the licence and language of records without
+    their own, and the field holding the source's ids (None: content ids)."""
+
+    license: str | None = None
+    language: str | None = None
+    id_field: str | None = None
+
+    def defaults(self) -> SourceDefaults:
+        return SourceDefaults(
+            license=self.license, language=self.language, use_source_ids=self.id_field is not None,
+            near_duplicates=False,  # the pool finds near duplicates with datatrove's MinHash stages
+        )
+
+    def fields(self) -> FieldMap:
+        return DEFAULT_FIELDS.with_names(id=self.id_field)
 
 
 def resolve_inputs(paths: list[str | Path]) -> list[Path]:
-    """The input files and seed folders that `paths` name, in a stable order (a folder without a catalogue is searched
-    for JSONL files); InputError for a path that is none of these."""
+    """The seed folders and import files that `paths` name (folders, files, glob patterns), in a stable order;
+    InputError for a path that names none."""
     if not paths:
-        raise InputError("stance-corpus pool", "no input given: name seed folders or .jsonl files")
+        raise InputError("stance-corpus pool", "no input given: name seed folders or files of articles")
     inputs: list[Path] = []
     for raw in paths:
         path = Path(raw)
         if path.is_dir() and (path / CATALOGUE_NAME).is_file():
+            check_registry(path)  # a bad actors.jsonl beside the seeds stops the pool, as it stops `segment`
             inputs.append(path)
-        elif path.is_dir():
-            found = sorted(p for p in path.rglob("*") if p.is_file() and p.name.endswith(JSONL_SUFFIXES))
-            if not found:
-                raise InputError(path, f"holds neither a seed catalogue {CATALOGUE_NAME} nor .jsonl files")
-            inputs.extend(found)
-        elif path.is_file() and path.name.endswith(JSONL_SUFFIXES):
-            inputs.append(path)
-        elif path.exists():
-            raise InputError(path, "not a pool input: give seed folders or .jsonl / .jsonl.gz files of articles")
-        else:
-            raise InputError(path, "no such file or folder")
+            continue
+        found = [Path(file) for file in source_files([str(raw)]) if str(file) != "-"]
+        if not found:
+            raise InputError(path, f"holds neither a seed catalogue {CATALOGUE_NAME} nor a file ingest reads")
+        inputs.extend(found)
     resolved = [path.resolve() for path in inputs]
     if len(set(resolved)) != len(resolved):
-        raise InputError(paths[0], "the same input is named twice")
+        raise InputError(paths[0], "an input is named twice")
     return resolved
 
 
-def iter_shard(inputs: list[Path], rank: int, world_size: int) -> Iterator[Article]:
+def iter_shard(inputs: list[Path], rank: int, world_size: int, settings: ImportSettings) -> Iterator[Article]:
     """The articles of task `rank` out of `world_size`, in input order (see the module docstring)."""
-    if len(inputs) >= world_size:
-        for path in inputs[rank::world_size]:
-            yield from _READERS[_kind(path)](path, 0, 1)
-        return
-    position = 0  # how many articles the inputs before this one hold
     for number, path in enumerate(inputs):
-        yield from _READERS[_kind(path)](path, (rank - position) % world_size, world_size)
-        if number + 1 < len(inputs):
-            position += _COUNTERS[_kind(path)](path)
+        if len(inputs) >= world_size:
+            if number % world_size == rank:
+                yield from _read(path, lambda _: True, settings)
+        else:
+            yield from _read(path, lambda index, number=number: (number + index) % world_size == rank, settings)
 
 
-def _kind(path: Path) -> str:
-    return "seeds" if path.is_dir() else "jsonl"
+def _read(path: Path, mine: Callable[[int], bool], settings: ImportSettings) -> Iterator[Article]:
+    if path.is_dir():
+        yield from _seed_folder(path, mine)
+    else:
+        yield from _import_file(path, mine, settings)
 
 
-def _seed_folder(folder: Path, first: int, step: int) -> Iterator[Article]:
-    """Every `step`-th article of a seed folder's catalogue from the `first`-th on."""
-    catalogue = read_catalogue(folder)
-    for number, (article_id, meta) in enumerate(catalogue.items()):
-        if number % step != first:
+def _seed_folder(folder: Path, mine: Callable[[int], bool]) -> Iterator[Article]:
+    """The selected articles of a seed folder, in catalogue order, read as `stance-corpus segment` reads them."""
+    for index, (article_id, meta) in enumerate(read_catalogue(folder).items()):
+        if mine(index):
+            text_path = folder / f"{article_id}{TEXT_SUFFIX}"
+            if not text_path.is_file():
+                raise InputError(folder / CATALOGUE_NAME, f"article {article_id!r} has no text file {text_path.name}")
+            yield read_article(meta, text_path)
+
+
+def _import_file(path: Path, mine: Callable[[int], bool], settings: ImportSettings) -> Iterator[Article]:
+    """The selected records of a file through ingest's reader, extraction and checks; records the reader passes
+    over on purpose (a WARC request, an image) are left out but still counted in the positions."""
+    reader = reader_of(path)
+    if reader is None:
+        raise InputError(path, "not a file type ingest reads")
+    defaults = settings.defaults()
+    records: Iterator[SourceRecord] = reader(path, settings.fields())
+    for index, record in enumerate(records):
+        if not mine(index) or record.skipped:
             continue
-        text_path = folder / f"{article_id}{TEXT_SUFFIX}"
-        if not text_path.is_file():
-            raise InputError(folder / CATALOGUE_NAME, f"article {article_id!r} has no text file {text_path.name}")
-        yield read_article(meta, text_path)
-
-
-def _seed_count(folder: Path) -> int:
-    return len(read_catalogue(folder))
-
-
-def _jsonl(path: Path, first: int, step: int) -> Iterator[Article]:
-    """Every `step`-th article line of a JSONL file from the `first`-th on (blank lines do not count)."""
-    for number, (line_number, record) in enumerate(_jsonl_records(path)):
-        if number % step == first:
-            yield article_from_record(record, f"{path}:{line_number}")
-
-
-def _jsonl_records(path: Path) -> Iterator[tuple[int, object]]:
-    if not path.name.endswith(".gz"):
-        yield from read_jsonl(path)
-        return
-    try:
-        with gzip.open(path, "rb") as handle:
-            for line_number, line in enumerate(handle, start=1):
-                if line.strip():
-                    try:
-                        yield line_number, orjson.loads(line)
-                    except orjson.JSONDecodeError as error:
-                        raise InputError(f"{path}:{line_number}", f"not valid JSON ({error})") from None
-    except (OSError, EOFError) as error:
-        raise InputError(path, f"cannot be read as gzip ({error})") from None
-
-
-def _jsonl_count(path: Path) -> int:
-    return sum(1 for _ in _jsonl_records(path))
-
-
-def article_from_record(record: object, where: str) -> Article:
-    """The one adapter from a JSONL article line to an Article: the catalogue's rules plus a non-empty `text`."""
-    if not isinstance(record, dict):
-        raise InputError(where, "not a JSON object")
-    text = record.get("text")
-    if not isinstance(text, str):
-        raise InputError(where, "needs a 'text' string (the article, headline first, paragraphs between blank lines)")
-    check_article_text(text, where)
-    meta = check_catalogue_record({name: value for name, value in record.items() if name != "text"}, where)
-    return Article(text=text, **meta)
-
-
-_READERS: dict[str, Callable[[Path, int, int], Iterator[Article]]] = {"seeds": _seed_folder, "jsonl": _jsonl}
-_COUNTERS: dict[str, Callable[[Path], int]] = {"seeds": _seed_count, "jsonl": _jsonl_count}
+        result = process_record(record, defaults)
+        if isinstance(result, ImportProblem):
+            raise InputError(result.origin, result.problem)
+        if isinstance(result, SourceRecord):  # skipped by the reader after all
+            continue
+        yield result.article

@@ -24,7 +24,7 @@ import shutil
 from collections import Counter
 from collections.abc import Callable
 from contextlib import AbstractContextManager
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 
@@ -32,7 +32,7 @@ from stance_corpus.corpus.actors import load_actor_registry
 from stance_corpus.corpus.errors import PoolError
 from stance_corpus.corpus.files import write_text_atomic
 from stance_corpus.pool.engine import EngineSettings, make_executor, run_stages
-from stance_corpus.pool.inputs import resolve_inputs
+from stance_corpus.pool.inputs import ImportSettings, resolve_inputs
 
 POOL_FILE = "pool.json"
 MANIFEST_FILE = "manifest.json"
@@ -54,6 +54,7 @@ class PoolOptions:
     target: str | None = None
     tasks: int | None = None  # default: 4 per local worker, so that a crash loses little and workers stay busy
     dedup: bool = True
+    imports: ImportSettings = field(default_factory=ImportSettings)  # licence, language, id field of import files (as for ingest)
 
 
 def build_pool(
@@ -83,6 +84,7 @@ def build_pool(
         "target": target,
         "tasks": tasks,
         "dedup": options.dedup,
+        "imports": asdict(options.imports),
     }
     _claim(out, started)
     work = out / WORK_DIR
@@ -90,7 +92,9 @@ def build_pool(
     if not model_copy.is_file():
         work.mkdir(parents=True, exist_ok=True)
         shutil.copyfile(options.model, model_copy)
-    stages = _stages(out, [str(path) for path in inputs], str(model_copy), registry, target, tasks, options.dedup)
+    stages = _stages(
+        out, [str(path) for path in inputs], options.imports, str(model_copy), registry, target, tasks, options.dedup
+    )
     executors: list = []
     for name, pipeline, stage_tasks in stages:
         depends = executors[-1] if executors else None
@@ -140,7 +144,16 @@ def _sha256(path: Path) -> str:
     return digest.hexdigest()
 
 
-def _stages(out: Path, inputs: list[str], model_file: str, registry: dict, target: str, tasks: int, dedup: bool):
+def _stages(
+    out: Path,
+    inputs: list[str],
+    imports: ImportSettings,
+    model_file: str,
+    registry: dict,
+    target: str,
+    tasks: int,
+    dedup: bool,
+):
     """(name, datatrove pipeline, tasks) of each stage, in order."""
     from datatrove.pipeline.dedup.minhash import (
         MinhashConfig,
@@ -171,7 +184,7 @@ def _stages(out: Path, inputs: list[str], model_file: str, registry: dict, targe
             (
                 "import",
                 [
-                    ReadArticles(inputs, counts, record=True),
+                    ReadArticles(inputs, imports, counts, record=True),
                     MinhashDedupSignature(str(minhash / "signatures"), config=config, language=PlainWords()),
                 ],
                 tasks,
@@ -182,12 +195,12 @@ def _stages(out: Path, inputs: list[str], model_file: str, registry: dict, targe
                                              save_cluster_id=True)], 1),
         ]
         annotate_input = [
-            ReadArticles(inputs, counts, record=False),
+            ReadArticles(inputs, imports, counts, record=False),
             RecordDuplicates(str(minhash / "clusters"), str(work / "duplicates")),
             MinhashDedupFilter(str(minhash / "clusters")),
         ]
     else:
-        annotate_input = [ReadArticles(inputs, counts, record=True)]
+        annotate_input = [ReadArticles(inputs, imports, counts, record=True)]
     stages.append(
         (
             "segment",
@@ -249,6 +262,7 @@ def write_manifest(out: Path) -> dict:
         "target": started["target"],
         "tasks": started["tasks"],
         "dedup": started["dedup"],
+        "imports": started["imports"],
         "libraries": {**{name: _version(name) for name in LIBRARIES}, "python": platform.python_version()},
     }
     write_text_atomic(out / MANIFEST_FILE, json.dumps(manifest, indent=2, ensure_ascii=False) + "\n")

@@ -59,6 +59,8 @@ def article_metadata(article: Article) -> dict:
         "language": article.language,
         "license": article.license,
         "notes": article.notes,
+        "attribution": article.attribution,
+        "author": article.author,
     }
 
 

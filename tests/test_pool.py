@@ -35,6 +35,7 @@ SHARED = REPO / ".." / "shared"
 ACTORS = REPO / "seeds" / "actors.jsonl"
 ARTICLES = 300
 TASKS = 6
+SMALLEST_SOURCE = "Australian Department of Foreign Affairs"
 SEGMENT_FIELDS = ("article_id", "index", "paragraph", "kind", "text", "start", "end")
 
 
@@ -105,11 +106,32 @@ def test_shards_hold_the_segments_of_stance_corpus_segment_id_for_id(pool, seeds
     assert counts["scored_segments"] == sum(row["kind"] in annotated for row in rows)
 
 
+def test_a_dump_gets_the_segments_and_ids_that_ingest_then_segment_give(tmp_path, model, capsys) -> None:
+    """The pool reads files through the import path (readers, checks, content ids): pooling a JSONL dump gives the
+    segments `stance-corpus segment` gives after `stance-corpus ingest` of the same dump."""
+    articles, _ = synthetic_articles(SHARED, 120, seed=11)
+    # The 4 texts of the smallest source make near duplicates of one another; ingest and the pool would each drop
+    # some, at their own thresholds: leave them out, so that both keep every article.
+    articles = [{k: v for k, v in a.items() if k != "id"} for a in articles if a["source"] != SMALLEST_SOURCE]
+    jsonl = write_article_jsonl(articles, tmp_path / "dump.jsonl")
+    code, out, err = run(capsys, "ingest", jsonl, "--project", tmp_path / "project")
+    assert code == 0, err
+    code, out, err = run(capsys, "segment", tmp_path / "project" / "seeds")
+    assert code == 0, err
+    expected = {line["id"]: tuple(line[name] for name in SEGMENT_FIELDS) for line in map(json.loads, out.splitlines())}
+    assert len({key[0] for key in expected.values()}) == len(articles)
+    code, out, err = run(capsys, *pool_command([jsonl], tmp_path / "pool", model))
+    assert code == 0, err
+    rows = shard_rows(tmp_path / "pool")
+    assert {row["segment_id"]: tuple(row[name] for name in SEGMENT_FIELDS) for row in rows} == expected
+    assert len(rows) == len(expected)
+
+
 def test_near_duplicates_are_found_and_reported(tmp_path, model, capsys) -> None:
     articles, planted = synthetic_articles(SHARED, 200, seed=3, duplicate_rate=0.05, prefix="dup")
     assert len(planted) >= 5
     jsonl = write_article_jsonl(articles, tmp_path / "articles.jsonl")
-    code, out, err = run(capsys, *pool_command([jsonl], tmp_path / "pool", model))
+    code, out, err = run(capsys, *pool_command([jsonl], tmp_path / "pool", model, "--id-field", "id"))
     assert code == 0, err
     groups = [json.loads(line) for line in (tmp_path / "pool" / "duplicates.jsonl").read_text().splitlines()]
     expected: dict[str, set[str]] = {}
@@ -280,7 +302,7 @@ def test_pool_input_errors_are_one_line(tmp_path, model, capsys) -> None:
     bad.write_text('{"id": "a", "text": "Title\\n\\nBody.", "language": "en", "license": "x"}\n[1]\n', encoding="utf-8")
     code, _, err = run(capsys, *pool_command([bad], tmp_path / "pool", model, "--no-dedup"))
     assert code == 1
-    assert err.strip().splitlines()[-1] == f"stance-corpus: error: {bad}:2: not a JSON object"
+    assert err.strip().splitlines()[-1] == f"stance-corpus: error: {bad}:2: not a JSON object (a list)"
     shutil.rmtree(tmp_path / "pool")
     code, _, err = run(capsys, *pool_command([tmp_path / "nothing"], tmp_path / "pool", model))
     assert (code, err.strip()) == (1, f"stance-corpus: error: {tmp_path / 'nothing'}: no such file or folder")
