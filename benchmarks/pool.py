@@ -35,12 +35,20 @@ ACTORS = REPO / "seeds" / "actors.jsonl"
 
 
 class MemorySampler:
-    """Peak summed PSS (bytes) of this process and its descendants while the block runs."""
+    """Peak summed PSS (bytes) of this process and its descendants while the block runs, and the CPU seconds (user +
+    system) they used meanwhile (each process's last sample: a process that ends between two samples loses at most
+    one interval). CPU seconds hardly change with the machine's load; wall time does."""
 
     def __init__(self, interval: float = 0.5) -> None:
         self.interval = interval
         self.peak = 0
+        self._cpu: dict[int, float] = {}
+        self._start_cpu = 0.0
         self._stop = threading.Event()
+
+    @property
+    def cpu_s(self) -> float:
+        return sum(self._cpu.values()) - self._start_cpu
 
     def _sample(self) -> None:
         me = psutil.Process()
@@ -49,10 +57,14 @@ class MemorySampler:
             for process in [me, *me.children(recursive=True)]:
                 with contextlib.suppress(psutil.Error):
                     total += process.memory_full_info().pss
+                    times = process.cpu_times()
+                    self._cpu[process.pid] = times.user + times.system
             self.peak = max(self.peak, total)
             self._stop.wait(self.interval)
 
     def __enter__(self) -> Self:
+        times = psutil.Process().cpu_times()
+        self._start_cpu = times.user + times.system
         self._thread = threading.Thread(target=self._sample, daemon=True)
         self._thread.start()
         return self
@@ -106,6 +118,7 @@ def engine_run(jsonl: Path, out: Path, workers: int, dedup: bool = True, tasks: 
     wall = time.perf_counter() - start
     return {
         "wall_s": round(wall, 2),
+        "cpu_s": round(memory.cpu_s, 1),
         "peak_pss_mb": round(memory.peak / 2**20),
         "stages": clock.stages,
         "blocks_cpu_s": block_times(out),
@@ -181,8 +194,8 @@ def bare_run(jsonl: Path, out: Path) -> dict:
             score_rows(bundle, batch)
             writer.write_table(pa.Table.from_pylist(batch, schema=SCHEMA))
         writer.close()
-    return {"wall_s": round(time.perf_counter() - start, 2), "peak_pss_mb": round(memory.peak / 2**20),
-            "articles_kept": len(kept)}
+    return {"wall_s": round(time.perf_counter() - start, 2), "cpu_s": round(memory.cpu_s, 1),
+            "peak_pss_mb": round(memory.peak / 2**20), "articles_kept": len(kept)}
 
 
 def ray_annotate(batch):
@@ -231,8 +244,9 @@ def ray_data_run(jsonl: Path, out: Path, workers: int) -> dict:
         dataset.write_parquet(str(out))
         pipeline = time.perf_counter() - started
         ray.shutdown()
-    return {"wall_s": round(time.perf_counter() - start, 2), "startup_s": round(started - start, 2),
-            "pipeline_s": round(pipeline, 2), "peak_pss_mb": round(memory.peak / 2**20)}
+    return {"wall_s": round(time.perf_counter() - start, 2), "cpu_s": round(memory.cpu_s, 1),
+            "startup_s": round(started - start, 2), "pipeline_s": round(pipeline, 2),
+            "peak_pss_mb": round(memory.peak / 2**20)}
 
 
 def main() -> None:
@@ -241,12 +255,24 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--engines", action="store_true", help="also datatrove against Ray Data on the first size")
     parser.add_argument("--json", type=Path, help="also write every figure to this file")
+    parser.add_argument(
+        "--engines-only", type=int, metavar="REPEAT",
+        help="only datatrove against Ray Data on the first size, taking turns REPEAT times (for a loaded machine)",
+    )
     args = parser.parse_args()
     if not MODEL.is_file():
         sys.exit(f"{MODEL} is missing: run `make dataset` (release + baseline) first")
     print(f"machine: {os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.1f} at the start", flush=True)
     figures: dict = {"cpus": os.cpu_count(), "load_at_start": round(os.getloadavg()[0], 1), "sizes": {}}
     scratch = Path(tempfile.mkdtemp(prefix="pool-benchmark-"))  # emptied after every size
+    if args.engines_only:
+        try:
+            figures["engines"] = compare_engines(scratch, args.sizes[0], args.workers, args.engines_only)
+        finally:
+            shutil.rmtree(scratch, ignore_errors=True)
+        if args.json:
+            args.json.write_text(json.dumps(figures, indent=2) + "\n", encoding="utf-8")
+        return
     try:
         for position, size in enumerate(args.sizes):
             print(f"\n{size} articles", flush=True)
@@ -285,6 +311,29 @@ def main() -> None:
     if args.json:
         args.json.write_text(json.dumps(figures, indent=2) + "\n", encoding="utf-8")
         print(f"figures written to {args.json}")
+
+
+def compare_engines(scratch: Path, size: int, workers: int, repeat: int) -> list[dict]:
+    """datatrove (--no-dedup) and Ray Data on the same articles, taking turns, `repeat` times each."""
+    print(f"\n{size} articles, datatrove against Ray Data, {workers} workers, taking turns {repeat} times", flush=True)
+    jsonl = make_input(scratch, size)
+    runs = []
+    for turn in range(repeat):
+        for engine in ("datatrove", "ray data"):
+            out = scratch / f"{engine.replace(' ', '-')}-{turn}"
+            if engine == "datatrove":
+                run = engine_run(jsonl, out, workers, dedup=False)
+            else:
+                run = ray_data_run(jsonl, out, workers)
+            shutil.rmtree(out, ignore_errors=True)
+            entry = {"engine": engine, "turn": turn, "load": round(os.getloadavg()[0], 1),
+                     **{key: run[key] for key in ("wall_s", "cpu_s", "peak_pss_mb")}}
+            if engine == "ray data":
+                entry["startup_s"] = run["startup_s"]
+            runs.append(entry)
+            print(f"  {engine:<9} turn {turn}: {entry['wall_s']:>7.1f} s wall, {entry['cpu_s']:>7.1f} CPU s, peak "
+                  f"{entry['peak_pss_mb']} MB (load {entry['load']})", flush=True)
+    return runs
 
 
 def report_engine(size: int, workers: int, run: dict) -> None:
