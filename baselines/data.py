@@ -6,23 +6,30 @@ Rows without a label are dropped; labels become their names (ClassLabel names, o
 from __future__ import annotations
 
 import hashlib
+import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
 import datasets
 import pandas as pd
-from stance_corpus.baselines.models import TARGET, TEXT
 from stance_corpus.corpus.errors import InputError, StanceCorpusError
-from stance_corpus.corpus.release.card import CARD_FILE, DEFAULT_CONFIG, split_card
-from stance_corpus.corpus.release.folder import RELEASES_DIR
+from stance_corpus.corpus.project import Project
+from stance_corpus.corpus.release.build import release_version
+from stance_corpus.corpus.release.card import DEFAULT_CONFIG, split_card
 
+# The columns of StanceData.frame. Models read TEXT and TARGET (and the actor columns of features.py).
+TEXT = "text"
+TARGET = "target"
 LABEL = "label"
 GROUP = "group"
 SPLIT = "split"
+ACTOR_CONFIGS = (DEFAULT_CONFIG, "actors", "actor_tags")  # a stance-corpus release's configs with actor mentions
 
 
 @dataclass(frozen=True)
 class Columns:
+    """Which dataset columns hold the text, the label and the target."""
+
     text: str = "text"
     label: str = "stance"
     target: str | None = "target"
@@ -31,6 +38,8 @@ class Columns:
 
 @dataclass(frozen=True)
 class StanceData:
+    """One labelled table of a dataset, whatever its columns were called, with the splits it came in."""
+
     name: str
     version: str
     config: str | None
@@ -38,19 +47,20 @@ class StanceData:
     labels: tuple[str, ...]  # every class, in the dataset's order
     with_target: bool
     columns: Columns
+    without_text: int = 0  # labelled rows left out because their text is withheld (null)
 
     @property
     def split_sizes(self) -> dict[str, int]:
-        return {split: int(count) for split, count in self.frame[SPLIT].value_counts(sort=False).items()}
+        """Labelled rows per split, in the dataset's split order."""
+        return {str(split): int(count) for split, count in self.frame[SPLIT].value_counts(sort=False).items()}
 
 
-def default_dataset(root: Path = Path()) -> Path:
-    """The current release: releases/<version of DATASET_CARD.md's YAML header>."""
-    card = root / CARD_FILE
-    if not card.is_file():
-        raise InputError(card, "missing: give a DATASET, or run in the project folder to use the current release")
-    version = split_card(card.read_text(encoding="utf-8"), str(card))[0].get("version")
-    folder = root / RELEASES_DIR / str(version)
+def default_dataset(project: Project | None) -> Path:
+    """The project's current release: <releases>/<the project's version>."""
+    if project is None:
+        raise InputError("baseline", "give a DATASET, or --project DIR to use the project's current release")
+    version = release_version(project)
+    folder = project.releases / version
     if not (folder / "README.md").is_file():
         raise InputError(folder, f"no release {version} built yet: run `stance-corpus release` first")
     return folder
@@ -66,11 +76,29 @@ def open_config(dataset: str, config: str | None) -> tuple[datasets.DatasetDict,
         config = DEFAULT_CONFIG if DEFAULT_CONFIG in names else None
     elif config not in names:
         raise InputError(dataset, f"has no config {config!r} (configs: {', '.join(names)})")
-    loaded = datasets.load_dataset(dataset, config)
-    return loaded, config
+    return load_config(dataset, config), config
+
+
+def load_config(dataset: str, config: str | None) -> datasets.DatasetDict:
+    """`datasets.load_dataset(dataset, config)`, rebuilt from the files when `dataset` is a local folder. datasets'
+    cache key for a folder whose README.md lists its configs (a release's card does) depends on the folder's name
+    and card, not on where it is or what its files hold: two releases `1.0.0` in different folders share one cache
+    entry, and the second would be read as the first one's rows (or fail on the first one's split sizes). So a
+    folder is read through a cache of its own, kept in memory and removed at once."""
+    if not Path(dataset).is_dir():
+        return datasets.load_dataset(dataset, config)
+    with tempfile.TemporaryDirectory(prefix="stance-corpus-datasets-") as cache:
+        return datasets.load_dataset(dataset, config, cache_dir=cache, keep_in_memory=True)
+
+
+def has_actor_configs(dataset: str) -> bool:
+    """Whether the dataset has the ACTOR_CONFIGS of a stance-corpus release (then the actor baselines run)."""
+    return set(ACTOR_CONFIGS) <= set(datasets.get_dataset_config_names(dataset))
 
 
 def load_stance_data(dataset: str, config: str | None, columns: Columns) -> StanceData:
+    """The labelled rows of one config of `dataset` (anything `datasets.load_dataset` opens) as one table; one-line
+    errors for a dataset that cannot be opened, an unknown config or column, or fewer than two classes."""
     splits, config = open_config(dataset, config)
     features = next(iter(splits.values())).features
     _check_columns(dataset, config, features, columns)
@@ -95,7 +123,14 @@ def load_stance_data(dataset: str, config: str | None, columns: Columns) -> Stan
         frame = frame[frame[LABEL].notna() & (frame[LABEL].astype(str) != "")]
         frame[LABEL] = frame[LABEL].astype(str)
         labels = tuple(sorted(frame[LABEL].unique()))
-    frame = frame.reset_index(drop=True)
+    withheld = frame[TEXT].isna()  # a publishable release's texts whose licence forbids republishing them
+    if withheld.all() and len(frame):
+        raise InputError(
+            f"{dataset} ({config or 'default'})",
+            f"every labelled row's {columns.text!r} is withheld (null): restore the texts first "
+            "(`stance-corpus release restore`)",
+        )
+    frame = frame[~withheld].reset_index(drop=True)
     present = sorted(frame[LABEL].unique())
     if len(present) < 2:
         raise InputError(
@@ -111,11 +146,12 @@ def load_stance_data(dataset: str, config: str | None, columns: Columns) -> Stan
         labels=labels,
         with_target=with_target,
         columns=columns,
+        without_text=int(withheld.sum()),
     )
 
 
 def _check_columns(dataset: str, config: str | None, features: datasets.Features, columns: Columns) -> None:
-    wanted = {"--text-column": columns.text, "--label-column": columns.label}
+    wanted: dict[str, str | None] = {"--text-column": columns.text, "--label-column": columns.label}
     if columns.target_required:
         wanted["--target-column"] = columns.target
     for option, column in wanted.items():

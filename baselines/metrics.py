@@ -8,10 +8,12 @@ one by one gives intervals that are too narrow), else over rows.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
+from dataclasses import asdict, dataclass
 
 import numpy as np
 from sklearn.metrics import accuracy_score, confusion_matrix, f1_score, precision_recall_fscore_support
+from stance_corpus.corpus.spans import Span, span_scores
 
 FAVOR, AGAINST = "FAVOR", "AGAINST"
 BOOTSTRAP_RESAMPLES = 1000
@@ -24,41 +26,75 @@ def bootstrap_unit(groups: Sequence[str]) -> str:
     return f"articles ({articles}, each taken whole)" if articles >= 2 else "rows (one article)"
 
 
+@dataclass(frozen=True)
+class Estimate:
+    """A figure and its 95% percentile-bootstrap interval."""
+
+    value: float
+    ci95: tuple[float, float]
+
+
+@dataclass(frozen=True)
+class ClassScores:
+    """Precision, recall and F1 of one class, and how many evaluated rows have it."""
+
+    precision: float
+    recall: float
+    f1: float
+    support: int
+
+
+@dataclass(frozen=True)
+class StanceMetrics:
+    """The scores of one model on one set of evaluated rows."""
+
+    macro_f1: Estimate
+    accuracy: Estimate
+    f_avg: Estimate | None  # None unless FAVOR and AGAINST are labels
+    per_class: dict[str, ClassScores]
+    confusion_matrix: list[list[int]]  # rows: gold, columns: predicted, in the dataset's label order
+    rows: int
+
+
 def stance_metrics(
     gold: Sequence[str], predicted: Sequence[str], labels: Sequence[str], seed: int, groups: Sequence[str]
-) -> dict:
+) -> StanceMetrics:
     """Macro-F1, accuracy, F_avg (when FAVOR and AGAINST are labels), per-class P/R/F1, 95% bootstrap CIs
     (`bootstrap_unit(groups)`: `groups` gives each row's article).
 
     Macro-F1 averages over the classes that occur in `gold`: a class the evaluation rows never contain has no F1.
     """
-    gold, predicted = np.asarray(gold), np.asarray(predicted)
-    classes = [label for label in labels if label in set(gold)]
+    gold_array, predicted_array = np.asarray(gold), np.asarray(predicted)
+    classes = [label for label in labels if label in set(gold_array)]
     precision, recall, f1, support = precision_recall_fscore_support(
-        gold, predicted, labels=list(labels), zero_division=0
+        gold_array, predicted_array, labels=list(labels), zero_division=0
     )
-    point = {
-        "macro_f1": float(f1_score(gold, predicted, labels=classes, average="macro", zero_division=0)),
-        "accuracy": float(accuracy_score(gold, predicted)),
-    }
     has_f_avg = FAVOR in labels and AGAINST in labels
-    if has_f_avg:
-        point["f_avg"] = float(np.mean([f1[list(labels).index(FAVOR)], f1[list(labels).index(AGAINST)]]))
-    intervals = _bootstrap(gold, predicted, np.asarray(groups), list(labels), classes, has_f_avg, seed)
-    return {
-        **{name: {"value": value, "ci95": intervals[name]} for name, value in point.items()},
-        "per_class": {
-            label: {"precision": float(p), "recall": float(r), "f1": float(f), "support": int(s)}
+    intervals = _bootstrap(gold_array, predicted_array, np.asarray(groups), list(labels), classes, has_f_avg, seed)
+    f_avg = float(np.mean([f1[list(labels).index(FAVOR)], f1[list(labels).index(AGAINST)]])) if has_f_avg else None
+    macro_f1 = float(f1_score(gold_array, predicted_array, labels=classes, average="macro", zero_division=0))
+    return StanceMetrics(
+        macro_f1=Estimate(macro_f1, intervals["macro_f1"]),
+        accuracy=Estimate(float(accuracy_score(gold_array, predicted_array)), intervals["accuracy"]),
+        f_avg=None if f_avg is None else Estimate(f_avg, intervals["f_avg"]),
+        per_class={
+            label: ClassScores(float(p), float(r), float(f), int(s))
             for label, p, r, f, s in zip(labels, precision, recall, f1, support)
         },
-        "confusion_matrix": confusion_matrix(gold, predicted, labels=list(labels)).tolist(),
-        "rows": len(gold),
-    }
+        confusion_matrix=confusion_matrix(gold_array, predicted_array, labels=list(labels)).tolist(),
+        rows=len(gold_array),
+    )
 
 
 def _bootstrap(
-    gold, predicted, groups: np.ndarray, labels: list[str], classes: list[str], has_f_avg: bool, seed: int
-) -> dict:
+    gold: np.ndarray,
+    predicted: np.ndarray,
+    groups: np.ndarray,
+    labels: list[str],
+    classes: list[str],
+    has_f_avg: bool,
+    seed: int,
+) -> dict[str, tuple[float, float]]:
     # F1 from a confusion matrix per resample: sklearn's scorers cost ~1 ms a call, 1000 resamples x 3 metrics.
     index = {label: position for position, label in enumerate(labels)}
     gold_ids = np.array([index[label] for label in gold])
@@ -84,40 +120,18 @@ def _bootstrap(
             samples["f_avg"].append((f1[index[FAVOR]] + f1[index[AGAINST]]) / 2)
     tail = (1 - CONFIDENCE) / 2 * 100
     return {
-        name: [float(np.percentile(values, tail)), float(np.percentile(values, 100 - tail))]
+        name: (float(np.percentile(values, tail)), float(np.percentile(values, 100 - tail)))
         for name, values in samples.items()
         if values
     }
 
 
-Span = tuple[int, int, str]  # (start, end, type): character offsets into the sentence
-
-
-def span_metrics(gold: Sequence[set[Span]], predicted: Sequence[set[Span]]) -> dict:
-    """Span P/R/F1 over sentences, exact (same offsets and type) and partial (overlapping, same type).
-
-    Partial precision counts predicted spans that overlap a gold span of their type; partial recall counts gold
-    spans overlapped by a predicted span of their type.
-    """
-    gold_count = sum(len(spans) for spans in gold)
-    predicted_count = sum(len(spans) for spans in predicted)
-    exact = sum(len(g & p) for g, p in zip(gold, predicted))
-    predicted_hits = sum(sum(any(_overlap(s, o) for o in g) for s in p) for g, p in zip(gold, predicted))
-    gold_hits = sum(sum(any(_overlap(s, o) for o in p) for s in g) for g, p in zip(gold, predicted))
+def span_metrics(gold: Sequence[Collection[Span]], predicted: Sequence[Collection[Span]]) -> dict:
+    """Span P/R/F1 over sentences (each sentence's gold and predicted (start, end, type) spans): exact and overlap
+    one-to-one matches, None where undefined (`corpus.spans`)."""
+    scores = span_scores((list(gold_spans), list(found)) for gold_spans, found in zip(gold, predicted))
     return {
-        "exact": _prf(exact, predicted_count, exact, gold_count),
-        "partial": _prf(predicted_hits, predicted_count, gold_hits, gold_count),
-        "gold_spans": gold_count,
-        "predicted_spans": predicted_count,
+        **{name: asdict(figures) for name, figures in scores.items()},
+        "gold_spans": sum(len(spans) for spans in gold),
+        "predicted_spans": sum(len(spans) for spans in predicted),
     }
-
-
-def _overlap(span: Span, other: Span) -> bool:
-    return span[2] == other[2] and span[0] < other[1] and other[0] < span[1]
-
-
-def _prf(precise: int, predicted: int, recalled: int, gold: int) -> dict:
-    precision = precise / predicted if predicted else 0.0
-    recall = recalled / gold if gold else 0.0
-    f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
-    return {"precision": precision, "recall": recall, "f1": f1}

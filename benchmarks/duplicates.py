@@ -48,7 +48,8 @@ def originals(shared: Path) -> list[str]:
         for line in path.read_text(encoding="utf-8").splitlines():
             record = json.loads(line)
             texts.append(article_text(record["title"], record["text"]))
-    for line in (shared / "benchmarks" / "segmentation" / "gum_news_dev.jsonl").read_text(encoding="utf-8").splitlines():
+    gum_news = shared / "benchmarks" / "segmentation" / "gum_news_dev.jsonl"
+    for line in gum_news.read_text(encoding="utf-8").splitlines():
         texts.append(article_text(None, json.loads(line)["text"]))
     truth = json.loads((shared / "benchmarks" / "extraction" / "ground-truth.json").read_text(encoding="utf-8"))
     for _, page in sorted(truth.items()):

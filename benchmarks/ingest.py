@@ -115,7 +115,8 @@ def shared_texts(shared: Path) -> list[tuple[str, str]]:
         for line in path.read_text(encoding="utf-8").splitlines():
             record = json.loads(line)
             texts.append((record["title"], record["text"]))
-    for line in (shared / "benchmarks" / "segmentation" / "gum_news_dev.jsonl").read_text(encoding="utf-8").splitlines():
+    gum_news = shared / "benchmarks" / "segmentation" / "gum_news_dev.jsonl"
+    for line in gum_news.read_text(encoding="utf-8").splitlines():
         headline, body = json.loads(line)["text"].split("\n\n", 1)
         texts.append((headline, body))
     truth = json.loads((shared / "benchmarks" / "extraction" / "ground-truth.json").read_text(encoding="utf-8"))
@@ -194,7 +195,10 @@ def _run(kind: str, path: str, workers: str, near: str) -> None:
 
 
 def run_scale(shared: Path, sizes: list[int], workers: int) -> None:
-    rows = ["| source | records | path | seconds | docs/s | peak MB | ratio ours / bare |", "|---|--:|---|--:|--:|--:|--:|"]
+    rows = [
+        "| source | records | path | seconds | docs/s | peak MB | ratio ours / bare |",
+        "|---|--:|---|--:|--:|--:|--:|",
+    ]
     with tempfile.TemporaryDirectory() as folder:
         for count in sizes:
             jsonl, warc = write_sources(shared, count, Path(folder))

@@ -15,6 +15,7 @@ annotated by `--annotators` users (imported with the tasks). Measured in the sam
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import sys
 import tempfile
 import time
@@ -24,21 +25,29 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))  # run from a checkout without installing
 
 from stance_corpus.corpus.articles import load_articles
-from stance_corpus.corpus.schema import SEED_TARGET
+from stance_corpus.corpus.project import load_project
+from stance_corpus.corpus.schema import TaskData
+from stance_corpus.corpus.segment import segment_article
+from stance_corpus.labeling.config import label_config
 from stance_corpus.labeling.pull import annotations_from_export, export_snapshot
-from stance_corpus.labeling.push import ensure_project, push_tasks
+from stance_corpus.labeling.push import ProjectSettings, ensure_project, push_tasks
 from stance_corpus.labeling.server import connect, start_local_server
 from stance_corpus.labeling.tasks import build_tasks
 
+PROJECT = load_project(REPO)
+TARGET = PROJECT.scheme.targets[0]
 
-def synthetic_tasks(count: int) -> list[dict]:
-    seed = list(build_tasks(load_articles(REPO / "seeds"), SEED_TARGET))
-    tasks = []
-    for number in range(count):
-        data = dict(seed[number % len(seed)])
-        data["segment_id"] = f"{data['segment_id']}-copy{number}"
-        tasks.append(data)
-    return tasks
+
+def synthetic_tasks(count: int) -> list[TaskData]:
+    seed = list(build_tasks(load_articles(PROJECT.seeds), TARGET, segment_article))
+    return [
+        dataclasses.replace(seed[number % len(seed)], segment_id=f"{seed[number % len(seed)].segment_id}-copy{number}")
+        for number in range(count)
+    ]
+
+
+def settings(annotators: int) -> ProjectSettings:
+    return ProjectSettings(label_config(PROJECT.scheme, TARGET), instructions="", annotators_per_task=annotators)
 
 
 def stance_result(stance: str) -> list[dict]:
@@ -64,24 +73,26 @@ def main() -> None:
             for n in range(args.annotators)
         ]
 
-        ours = ensure_project(client, "bench push", "", annotators_per_task=args.annotators).id
-        first, report = timed(lambda: push_tasks(client, ours, tasks))
-        again, report_again = timed(lambda: push_tasks(client, ours, tasks))
+        ours = ensure_project(client, "bench push", settings(args.annotators)).id
+        first, report = timed(lambda: push_tasks(client, ours, tasks, TARGET.id))
+        again, report_again = timed(lambda: push_tasks(client, ours, tasks, TARGET.id))
         assert len(report.created) == args.tasks and not report_again.created
-        bare = ensure_project(client, "bench bare import", "", annotators_per_task=args.annotators).id
-        bare_time, _ = timed(lambda: client.projects.import_tasks(id=bare, request=[{"data": d} for d in tasks]))
+        bare = ensure_project(client, "bench bare import", settings(args.annotators)).id
+        request = [{"data": d.as_dict()} for d in tasks]
+        bare_time, _ = timed(lambda: client.projects.import_tasks(id=bare, request=request))
         print(
             f"push of {args.tasks} tasks: push_tasks {first:.2f} s ({args.tasks / first:.0f} tasks/s), again (all "
-            f"present) {again:.2f} s; bare import_tasks {bare_time:.2f} s; ratio push_tasks / bare {first / bare_time:.2f}"
+            f"present) {again:.2f} s; bare import_tasks {bare_time:.2f} s; "
+            f"ratio push_tasks / bare {first / bare_time:.2f}"
         )
 
-        annotated = ensure_project(client, "bench pull", "", annotators_per_task=args.annotators).id
+        annotated = ensure_project(client, "bench pull", settings(args.annotators)).id
         stances = ("FAVOR", "AGAINST", "NONE")
         client.projects.import_tasks(
             id=annotated,
             request=[
                 {
-                    "data": data,
+                    "data": data.as_dict(),
                     "annotations": [
                         {"result": stance_result(stances[(number + n) % 3]), "completed_by": user.id}
                         for n, user in enumerate(users)
@@ -90,7 +101,9 @@ def main() -> None:
                 for number, data in enumerate(tasks)
             ],
         )
-        pull_time, result = timed(lambda: annotations_from_export(export_snapshot(client, annotated)))
+        pull_time, result = timed(
+            lambda: annotations_from_export(export_snapshot(client, annotated), PROJECT.scheme, TARGET.id)
+        )
         sync_time, raw = timed(
             lambda: b"".join(client.projects.exports.download_sync(id=annotated, export_type="JSON"))
         )

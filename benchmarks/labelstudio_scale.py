@@ -34,6 +34,8 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))  # run from a checkout; also makes tests/postgres.py importable
 
+import shutil
+
 from stance_corpus.labeling.push import ensure_project, push_tasks
 from stance_corpus.labeling.server import TOKEN_ENV, URL_ENV, connect, start_local_server
 
@@ -42,6 +44,7 @@ from stance_corpus.cli import main as stance_corpus_main
 # benchmarks/ is no package (and site-packages holds an unrelated `benchmarks`): load the sibling by its path.
 _SIBLING = runpy.run_path(str(Path(__file__).with_name("labeling.py")))
 synthetic_tasks, stance_result = _SIBLING["synthetic_tasks"], _SIBLING["stance_result"]
+settings, TARGET = _SIBLING["settings"], _SIBLING["TARGET"]
 GOAL_RATIO = 1.2
 ANNOTATORS = 2
 STANCES = ("FAVOR", "AGAINST", "NONE")
@@ -62,21 +65,23 @@ def _peak_resident_mb() -> float:
     return int(next(line.split()[1] for line in status.splitlines() if line.startswith("VmHWM:"))) / 1024
 
 
-def push_ours(url: str, token: str, project: int, tasks: list[dict]) -> tuple[float, float]:
+def push_ours(url: str, token: str, project: int, tasks: list) -> tuple[float, float]:
     client = connect(url, token)
-    return _measured(lambda: push_tasks(client, project, tasks))
+    return _measured(lambda: push_tasks(client, project, tasks, TARGET.id))
 
 
-def push_bare(url: str, token: str, project: int, tasks: list[dict]) -> tuple[float, float]:
+def push_bare(url: str, token: str, project: int, tasks: list) -> tuple[float, float]:
     client = connect(url, token)
-    return _measured(lambda: client.projects.import_tasks(id=project, request=[{"data": d} for d in tasks]))
+    request = [{"data": d.as_dict()} for d in tasks]
+    return _measured(lambda: client.projects.import_tasks(id=project, request=request))
 
 
-def pull_ours(url: str, token: str, title: str, store: str) -> tuple[float, float]:
+def pull_ours(url: str, token: str, title: str, folder: str) -> tuple[float, float]:
+    """`stance-corpus pull` into the corpus project `folder` (this repository's config, an empty store)."""
     os.environ[URL_ENV], os.environ[TOKEN_ENV] = url, token
 
     def pull() -> None:
-        if stance_corpus_main(["pull", "--project", title, "--store", store]) != 0:
+        if stance_corpus_main(["pull", "--project", folder, "--title", title]) != 0:
             raise RuntimeError(f"stance-corpus pull of {title!r} failed")
 
     return _measured(pull)
@@ -84,7 +89,9 @@ def pull_ours(url: str, token: str, title: str, store: str) -> tuple[float, floa
 
 def pull_bare(url: str, token: str, project: int) -> tuple[float, float]:
     client = connect(url, token)
-    return _measured(lambda: json.loads(b"".join(client.projects.exports.download_sync(id=project, export_type="JSON"))))
+    return _measured(
+        lambda: json.loads(b"".join(client.projects.exports.download_sync(id=project, export_type="JSON")))
+    )
 
 
 def in_fresh_process(function: Callable, *args) -> tuple[float, float]:
@@ -116,7 +123,9 @@ def measure(database: str, sizes: list[int]) -> Iterator[tuple]:
         ]
         for size in sizes:
             tasks = synthetic_tasks(size)
-            ours, bare = (ensure_project(client, f"push {who} {size}", "", ANNOTATORS).id for who in ("ours", "bare"))
+            ours, bare = (
+                ensure_project(client, f"push {who} {size}", settings(ANNOTATORS)).id for who in ("ours", "bare")
+            )
             pushed = (in_fresh_process(push_ours, server.url, server.token, ours, tasks),
                       in_fresh_process(push_bare, server.url, server.token, bare, tasks))
             for project in (ours, bare):
@@ -125,19 +134,21 @@ def measure(database: str, sizes: list[int]) -> Iterator[tuple]:
             yield database, "push", size, *pushed
 
             title = f"pull {size}"
-            annotated = ensure_project(client, title, "", ANNOTATORS).id
+            annotated = ensure_project(client, title, settings(ANNOTATORS)).id
             for start in range(0, size, 1000):
                 client.projects.import_tasks(id=annotated, request=[
-                    {"data": data, "annotations": [
+                    {"data": data.as_dict(), "annotations": [
                         {"result": stance_result(STANCES[(number + n) % 3]), "completed_by": user.id}
                         for n, user in enumerate(users)
                     ]}
                     for number, data in enumerate(tasks[start:start + 1000], start=start)
                 ])
-            store = Path(work) / f"store-{size}"
-            pulled = (in_fresh_process(pull_ours, server.url, server.token, title, str(store)),
+            folder = Path(work) / f"project-{size}"
+            folder.mkdir()
+            shutil.copy(REPO / "stance-corpus.toml", folder)
+            pulled = (in_fresh_process(pull_ours, server.url, server.token, title, str(folder)),
                       in_fresh_process(pull_bare, server.url, server.token, annotated))
-            lines = (store / "annotations.jsonl").read_text(encoding="utf-8").count("\n")
+            lines = (folder / "annotations" / "annotations.jsonl").read_text(encoding="utf-8").count("\n")
             assert lines == size * ANNOTATORS, f"the store holds {lines} annotations, not {size * ANNOTATORS}"
             yield database, "pull", size, *pulled
 
@@ -154,7 +165,9 @@ def main() -> None:
         for _, step, size, (ours_s, ours_mb), (bare_s, bare_mb) in measure(database, sizes):
             print(f"{database:<10} {step:<5} {size:>6} {ours_s:>7.2f} {bare_s:>7.2f} {ours_s / bare_s:>6.2f} "
                   f"{ours_mb:>8.0f} {bare_mb:>8.0f}", flush=True)
-    print(f"goal: ratio <= {GOAL_RATIO} (ours / bare SDK); peak memory of a step, MB, at {sizes[0]} and {sizes[1]} tasks")
+    print(
+        f"goal: ratio <= {GOAL_RATIO} (ours / bare SDK); peak memory of a step, MB, at {sizes[0]} and {sizes[1]} tasks"
+    )
 
 
 if __name__ == "__main__":

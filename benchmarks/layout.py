@@ -12,8 +12,8 @@ annotators would otherwise be asked to label. Run it with another checkout's Pyt
 
 from __future__ import annotations
 
-import argparse
 import re
+import runpy
 from collections import Counter
 from pathlib import Path
 
@@ -21,24 +21,17 @@ import jsonlines
 from stance_corpus.corpus.schema import ANNOTATED_KINDS, Article
 from stance_corpus.corpus.segment import segment_article
 
-REPO = Path(__file__).resolve().parents[1]
-DEFAULT_GUM = REPO.parent / "shared" / "benchmarks" / "segmentation" / "gum_news_dev.jsonl"
+# The GUM file and the scoring rule of benchmarks/segmenters.py, so that the two figures stay comparable.
+_SEGMENTERS = runpy.run_path(str(Path(__file__).with_name("segmenters.py")))
+DEFAULT_GUM: Path = _SEGMENTERS["DEFAULT_GUM"]
+sentence_ends = _SEGMENTERS["sentence_ends"]
+gum_arguments = _SEGMENTERS["gum_arguments"]
 # What a reader of the GUM texts sees as layout rather than prose: a credit, and a weekday dateline.
 _LAYOUT = re.compile(r"Image: .*|(Mon|Tues|Wednes|Thurs|Fri|Satur|Sun)day, \w+ \d{1,2}, \d{4}")
 
 
-def sentence_ends(text: str, spans) -> set[int]:
-    """End offsets with trailing whitespace stripped, the document's own end left out (as segmenters.py)."""
-    ends = {start + len(text[start:end].rstrip()) for start, end in spans if text[start:end].strip()}
-    return ends - {len(text.rstrip())}
-
-
 def main(argv: list[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--gum", type=Path, default=DEFAULT_GUM, help=f"GUM news JSONL (default {DEFAULT_GUM})")
-    args = parser.parse_args(argv)
-    if not args.gum.is_file():
-        parser.error(f"{args.gum}: no such file (the GUM news benchmark is in the shared reference material)")
+    args = gum_arguments(argv, __doc__)
     true = false = missed = 0
     kinds: Counter[str] = Counter()
     layout_annotated = layout_total = 0

@@ -31,7 +31,7 @@ import psutil
 REPO = Path(__file__).resolve().parents[1]
 SHARED = REPO / ".." / "shared"
 MODEL = REPO / "reports" / "1.0.0" / "models" / "tfidf-logreg-1.0.0.skops"
-ACTORS = REPO / "seeds" / "actors.jsonl"
+PROJECT = REPO  # this repository's corpus project: its actor registry, page furniture and default target
 
 
 class MemorySampler:
@@ -100,7 +100,9 @@ def make_input(folder: Path, count: int) -> Path:
     return path
 
 
-def engine_run(jsonl: Path, out: Path, workers: int, dedup: bool = True, tasks: int | None = None) -> dict:
+def engine_run(
+    jsonl: Path, out: Path, workers: int, model: Path, dedup: bool = True, tasks: int | None = None
+) -> dict:
     """stance-corpus pool through its Python API on the local executor: per-stage wall and memory, block times."""
     from stance_corpus.pool.engine import EngineSettings, quiet_logs
     from stance_corpus.pool.pipeline import PoolOptions, build_pool
@@ -111,7 +113,7 @@ def engine_run(jsonl: Path, out: Path, workers: int, dedup: bool = True, tasks: 
     with MemorySampler() as memory:
         manifest = build_pool(
             out,
-            PoolOptions(inputs=(str(jsonl),), model=str(MODEL), actors=str(ACTORS), tasks=tasks, dedup=dedup),
+            PoolOptions(inputs=(str(jsonl),), model=str(model), project=str(PROJECT), tasks=tasks, dedup=dedup),
             EngineSettings(workers=workers),
             observe=clock,
         )
@@ -139,7 +141,7 @@ def block_times(out: Path) -> dict[str, float]:
     return totals
 
 
-def bare_run(jsonl: Path, out: Path) -> dict:
+def bare_run(jsonl: Path, out: Path, model: Path) -> dict:
     """The same steps as plain function calls in this one process: read, MinHash (datatrove's signature code, the
     same configuration) with an in-memory LSH index, segment, gazetteer, stance scores, one parquet file."""
     import pyarrow as pa
@@ -147,16 +149,21 @@ def bare_run(jsonl: Path, out: Path) -> dict:
     from datatrove.pipeline.dedup.minhash import MinhashConfig, MinhashDedupSignature
     from datatrove.utils.hashing import HashConfig
     from stance_corpus.baselines.predict import load_model
-    from stance_corpus.corpus.actors import load_actor_registry
+    from stance_corpus.corpus.actors import MentionContext, load_actor_registry
+    from stance_corpus.corpus.project import load_project
     from stance_corpus.pool.blocks import PlainWords
     from stance_corpus.pool.inputs import ImportSettings, iter_shard
-    from stance_corpus.pool.rows import SCHEMA, actor_mentions, model_target, score_rows, segment_rows
+    from stance_corpus.pool.pipeline import pool_target
+    from stance_corpus.pool.rows import actor_mentions, check_model, score_rows, segment_rows, shard_schema
 
     start = time.perf_counter()
     with MemorySampler() as memory:
-        registry = load_actor_registry(ACTORS)
-        bundle = load_model(MODEL)
-        target = model_target(bundle, None, str(MODEL))
+        project = load_project(PROJECT)
+        registry = load_actor_registry(project.actors, project.scheme)
+        bundle = load_model(model)
+        target = pool_target(project, None)
+        check_model(bundle, target, project.scheme.stance_names, str(model))
+        schema = shard_schema(bundle.labels)
         config = MinhashConfig(num_buckets=14, hash_config=HashConfig(precision=64, hash_fc="sha1"))
         hasher = MinhashDedupSignature(str(out / "unused"), config=config, language=PlainWords())
         articles = list(iter_shard([jsonl], 0, 1, ImportSettings()))  # ingest's reader and checks, as the pool
@@ -180,49 +187,54 @@ def bare_run(jsonl: Path, out: Path) -> dict:
                     parent[max(a, b)] = min(a, b)
         kept = [article for number, article in enumerate(articles) if root(number) == number]
         out.mkdir(parents=True, exist_ok=True)
-        writer = pq.ParquetWriter(out / "segments.parquet", SCHEMA, compression="zstd")
+        writer = pq.ParquetWriter(out / "segments.parquet", schema, compression="zstd")
         batch: list[dict] = []
         for article in kept:
-            for row in segment_rows(article, target):
-                row["actors"] = actor_mentions(row["text"], registry)
+            context = MentionContext(target=target.id, article_text=article.text)
+            for row in segment_rows(article, target, project.segmentation):
+                row["actors"] = actor_mentions(row["text"], registry, context)
                 batch.append(row)
             if len(batch) >= 4096:
                 score_rows(bundle, batch)
-                writer.write_table(pa.Table.from_pylist(batch, schema=SCHEMA))
+                writer.write_table(pa.Table.from_pylist(batch, schema=schema))
                 batch = []
         if batch:
             score_rows(bundle, batch)
-            writer.write_table(pa.Table.from_pylist(batch, schema=SCHEMA))
+            writer.write_table(pa.Table.from_pylist(batch, schema=schema))
         writer.close()
     return {"wall_s": round(time.perf_counter() - start, 2), "cpu_s": round(memory.cpu_s, 1),
             "peak_pss_mb": round(memory.peak / 2**20), "articles_kept": len(kept)}
 
 
-def ray_annotate(batch):
+def ray_annotate(batch, model: str):
     """Ray Data UDF: a batch of article rows -> their segment rows with mentions and scores (a task, so that reading
     and annotating share the CPUs; the model is loaded once per Ray worker process)."""
     import pyarrow as pa
-    from stance_corpus.corpus.actors import load_actor_registry
+    from stance_corpus.corpus.actors import MentionContext, load_actor_registry
     from stance_corpus.corpus.ingest.importer import process_record
     from stance_corpus.corpus.ingest.readers import map_record
+    from stance_corpus.corpus.project import load_project
     from stance_corpus.pool.inputs import ImportSettings
-    from stance_corpus.pool.rows import SCHEMA, actor_mentions, cached_model, model_target, score_rows, segment_rows
+    from stance_corpus.pool.pipeline import pool_target
+    from stance_corpus.pool.rows import actor_mentions, cached_model, score_rows, segment_rows, shard_schema
 
-    registry = load_actor_registry(ACTORS)
-    bundle = cached_model(str(MODEL))
-    target = model_target(bundle, None, str(MODEL))
+    project = load_project(PROJECT)
+    registry = load_actor_registry(project.actors, project.scheme)
+    bundle = cached_model(model)
+    target = pool_target(project, None)
     defaults = ImportSettings().defaults()
     rows = []
     for number, values in enumerate(batch.to_pylist()):
         article = process_record(map_record(values, f"batch:{number}"), defaults).article  # as the pool reads files
-        for row in segment_rows(article, target):
-            row["actors"] = actor_mentions(row["text"], registry)
+        context = MentionContext(target=target.id, article_text=article.text)
+        for row in segment_rows(article, target, project.segmentation):
+            row["actors"] = actor_mentions(row["text"], registry, context)
             rows.append(row)
     score_rows(bundle, rows)
-    return pa.Table.from_pylist(rows, schema=SCHEMA)
+    return pa.Table.from_pylist(rows, schema=shard_schema(bundle.labels))
 
 
-def ray_data_run(jsonl: Path, out: Path, workers: int) -> dict:
+def ray_data_run(jsonl: Path, out: Path, workers: int, model: Path) -> dict:
     """The per-article steps (no deduplication: Ray Data has no MinHash) as a Ray Data pipeline on a local cluster."""
     import pyarrow
     import pyarrow.json
@@ -240,7 +252,9 @@ def ray_data_run(jsonl: Path, out: Path, workers: int) -> dict:
         dataset = ray.data.read_json(
             str(jsonl), override_num_blocks=4 * workers, parse_options=pyarrow.json.ParseOptions(explicit_schema=schema)
         )
-        dataset = dataset.map_batches(ray_annotate, batch_size=50, batch_format="pyarrow")
+        dataset = dataset.map_batches(
+            ray_annotate, batch_size=50, batch_format="pyarrow", fn_kwargs={"model": str(model)}
+        )
         dataset.write_parquet(str(out))
         pipeline = time.perf_counter() - started
         ray.shutdown()
@@ -259,15 +273,18 @@ def main() -> None:
         "--engines-only", type=int, metavar="REPEAT",
         help="only datatrove against Ray Data on the first size, taking turns REPEAT times (for a loaded machine)",
     )
+    parser.add_argument(
+        "--model", type=Path, default=MODEL, help="the stance model (default: tfidf-logreg of `make dataset`)"
+    )
     args = parser.parse_args()
-    if not MODEL.is_file():
-        sys.exit(f"{MODEL} is missing: run `make dataset` (release + baseline) first")
+    if not args.model.is_file():
+        sys.exit(f"{args.model} is missing: run `make dataset` (release + baseline) first")
     print(f"machine: {os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.1f} at the start", flush=True)
     figures: dict = {"cpus": os.cpu_count(), "load_at_start": round(os.getloadavg()[0], 1), "sizes": {}}
     scratch = Path(tempfile.mkdtemp(prefix="pool-benchmark-"))  # emptied after every size
     if args.engines_only:
         try:
-            figures["engines"] = compare_engines(scratch, args.sizes[0], args.workers, args.engines_only)
+            figures["engines"] = compare_engines(scratch, args.sizes[0], args.workers, args.engines_only, args.model)
         finally:
             shutil.rmtree(scratch, ignore_errors=True)
         if args.json:
@@ -278,11 +295,11 @@ def main() -> None:
             print(f"\n{size} articles", flush=True)
             jsonl = make_input(scratch, size)
             entry: dict = {}
-            entry["engine"] = engine_run(jsonl, scratch / f"pool-{size}", args.workers)
+            entry["engine"] = engine_run(jsonl, scratch / f"pool-{size}", args.workers, args.model)
             report_engine(size, args.workers, entry["engine"])
             if position == 0:
-                entry["engine_1_worker"] = engine_run(jsonl, scratch / f"pool-{size}-1", 1)
-                entry["bare"] = bare_run(jsonl, scratch / f"bare-{size}")
+                entry["engine_1_worker"] = engine_run(jsonl, scratch / f"pool-{size}-1", 1, args.model)
+                entry["bare"] = bare_run(jsonl, scratch / f"bare-{size}", args.model)
                 one, two, bare = entry["engine_1_worker"], entry["engine"], entry["bare"]
                 entry["parallel_efficiency"] = round(one["wall_s"] / (args.workers * two["wall_s"]), 3)
                 entry["overhead_vs_bare"] = round(one["wall_s"] / bare["wall_s"], 3)
@@ -292,8 +309,8 @@ def main() -> None:
                       f"(1 worker) / bare = {entry['overhead_vs_bare']:.2f}x", flush=True)
                 if args.engines:
                     entry["datatrove_no_dedup"] = engine_run(jsonl, scratch / f"nodedup-{size}", args.workers,
-                                                             dedup=False)
-                    entry["ray_data"] = ray_data_run(jsonl, scratch / f"ray-{size}", args.workers)
+                                                             args.model, dedup=False)
+                    entry["ray_data"] = ray_data_run(jsonl, scratch / f"ray-{size}", args.workers, args.model)
                     datatrove, ray_data = entry["datatrove_no_dedup"], entry["ray_data"]
                     print(f"  engines, same steps without dedup, {args.workers} workers: datatrove "
                           f"{datatrove['wall_s']:.1f} s, peak {datatrove['peak_pss_mb']} MB; Ray Data "
@@ -313,7 +330,7 @@ def main() -> None:
         print(f"figures written to {args.json}")
 
 
-def compare_engines(scratch: Path, size: int, workers: int, repeat: int) -> list[dict]:
+def compare_engines(scratch: Path, size: int, workers: int, repeat: int, model: Path) -> list[dict]:
     """datatrove (--no-dedup) and Ray Data on the same articles, taking turns, `repeat` times each."""
     print(f"\n{size} articles, datatrove against Ray Data, {workers} workers, taking turns {repeat} times", flush=True)
     jsonl = make_input(scratch, size)
@@ -322,9 +339,9 @@ def compare_engines(scratch: Path, size: int, workers: int, repeat: int) -> list
         for engine in ("datatrove", "ray data"):
             out = scratch / f"{engine.replace(' ', '-')}-{turn}"
             if engine == "datatrove":
-                run = engine_run(jsonl, out, workers, dedup=False)
+                run = engine_run(jsonl, out, workers, model, dedup=False)
             else:
-                run = ray_data_run(jsonl, out, workers)
+                run = ray_data_run(jsonl, out, workers, model)
             shutil.rmtree(out, ignore_errors=True)
             entry = {"engine": engine, "turn": turn, "load": round(os.getloadavg()[0], 1),
                      **{key: run[key] for key in ("wall_s", "cpu_s", "peak_pss_mb")}}

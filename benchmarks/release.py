@@ -29,35 +29,30 @@ import datasets
 datasets.disable_progress_bars()  # the release builds print their own progress; one bar per parquet file is noise
 
 from stance_corpus.corpus import load_articles, segment_article
+from stance_corpus.corpus.project import load_project
 from stance_corpus.corpus.release.build import build_release, write_tables
 from stance_corpus.corpus.release.folder import first_difference, read_release
-from stance_corpus.corpus.release.rows import FEATURES
-from stance_corpus.corpus.schema import (
-    ANNOTATED_KINDS,
-    GOLD_ANNOTATOR,
-    STANCE_LABELS,
-    ActorSpan,
-    ActorType,
-    Annotation,
-    Stance,
-)
+from stance_corpus.corpus.release.rows import ReleaseSchema
+from stance_corpus.corpus.schema import ANNOTATED_KINDS, GOLD_ANNOTATOR, ActorSpan, Annotation
 from stance_corpus.corpus.store import write_annotations
 from stance_corpus.corpus.workers import segmenting
 
 REPO = Path(__file__).resolve().parents[1]
+STANCES = ("FAVOR", "AGAINST", "NONE")
 ACTOR_NAMES = {
-    "de Mistura": ActorType.INTERNATIONAL,
-    "High Negotiations Committee": ActorType.OPPOSITION,
-    "Lavrov": ActorType.GOVERNMENT,
-    "Syrian Observatory for Human Rights": ActorType.CIVIL_SOCIETY,
-    "RIA Novosti": ActorType.MEDIA,
-    "Jabhat al-Nusra": ActorType.MILITANT,
+    "de Mistura": "INTERNATIONAL",
+    "High Negotiations Committee": "OPPOSITION",
+    "Lavrov": "GOVERNMENT",
+    "Syrian Observatory for Human Rights": "CIVIL_SOCIETY",
+    "RIA Novosti": "MEDIA",
+    "Jabhat al-Nusra": "MILITANT",
 }
 
 
 def make_project(root: Path, sentences: int) -> int:
-    """Seeds and a store of about `sentences` gold sentences under root; returns the number of articles."""
-    seeds = load_articles(REPO / "seeds")
+    """A copy of this repository's project config with its seed article replicated and a store of about
+    `sentences` gold sentences under root; returns the number of articles."""
+    seeds = load_articles(load_project(REPO).seeds)
     per_round = sum(1 for a in seeds for s in segment_article(a) if s.kind in ANNOTATED_KINDS)
     copies = -(-sentences // per_round)
     (root / "seeds").mkdir(parents=True)
@@ -76,20 +71,21 @@ def make_project(root: Path, sentences: int) -> int:
         for segment in segment_article(article):
             if segment.kind not in ANNOTATED_KINDS:
                 continue
-            stance = Stance(STANCE_LABELS[segment.index % 3])
+            stance = STANCES[segment.index % 3]
             spans = tuple(
                 ActorSpan(start, start + len(name), name, kind, None, stance)
                 for name, kind in ACTOR_NAMES.items()
                 for start in [segment.text.find(name)]
                 if start >= 0
             )
-            record = {"segment_id": segment.id, "article_id": article.id, "text": segment.text, "target": "the talks"}
+            record = {"segment_id": segment.id, "article_id": article.id, "text": segment.text, "target": "syria_peace"}
             gold.append(Annotation(**record, annotator=GOLD_ANNOTATOR, stance=stance, actors=spans))
             raw.append(Annotation(**record, annotator="annotator_1", stance=stance, actors=spans))
-            raw.append(Annotation(**record, annotator="annotator_2", stance=Stance.NONE))
+            raw.append(Annotation(**record, annotator="annotator_2", stance="NONE"))
     write_annotations(root / "annotations" / "gold.jsonl", gold)
     write_annotations(root / "annotations" / "annotations.jsonl", raw)
     shutil.copy(REPO / "DATASET_CARD.md", root)
+    shutil.copy(REPO / "stance-corpus.toml", root)
     (root / "CHANGELOG.md").write_text("# Changelog\n\n## Dataset releases\n\n### 9.9.9\n- Benchmark.\n", "utf-8")
     return copies * len(seeds)
 
@@ -101,13 +97,15 @@ def main() -> None:
     with tempfile.TemporaryDirectory(prefix="stance-corpus-bench-") as scratch:
         root = Path(scratch)
         articles = make_project(root, args.sentences)
+        project = load_project(root)
+        schema = ReleaseSchema(project.scheme)
 
         load_before = os.getloadavg()[0]
         started = time.perf_counter()
-        folder, _ = build_release(root, "9.9.9", root / "release")
+        folder, _ = build_release(project, "9.9.9", root / "release")
         build_seconds = time.perf_counter() - started
         started = time.perf_counter()
-        one_process, _ = build_release(root, "9.9.9", root / "release-one-process", workers=1)
+        one_process, _ = build_release(project, "9.9.9", root / "release-one-process", workers=1)
         one_process_seconds = time.perf_counter() - started
         difference = first_difference(folder, one_process)
         # What no build can skip: segmenting every article (syntok, ids, word tokens) in the same worker processes.
@@ -123,11 +121,11 @@ def main() -> None:
             for split, rows in splits.items():
                 path = root / "bare" / config / f"{split}.parquet"
                 path.parent.mkdir(parents=True, exist_ok=True)
-                datasets.Dataset.from_list(rows, features=FEATURES[config]).to_parquet(path)
+                datasets.Dataset.from_list(rows, features=schema.features[config]).to_parquet(path)
         bare_seconds = time.perf_counter() - started
         (root / "ours").mkdir()
         started = time.perf_counter()
-        write_tables(tables, root / "ours")
+        write_tables(tables, root / "ours", schema)
         write_seconds = time.perf_counter() - started
 
         started = time.perf_counter()

@@ -164,12 +164,18 @@ def chars_per_second(split: Callable[[str], Any], paragraphs: list[str]) -> floa
     return sum(map(len, paragraphs)) / best
 
 
-def main(argv: list[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+def gum_arguments(argv: list[str] | None, description: str | None) -> argparse.Namespace:
+    """The options of a GUM benchmark (--gum FILE), the file checked to exist."""
+    parser = argparse.ArgumentParser(description=description, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--gum", type=Path, default=DEFAULT_GUM, help=f"GUM news JSONL (default {DEFAULT_GUM})")
     args = parser.parse_args(argv)
     if not args.gum.is_file():
         parser.error(f"{args.gum}: no such file (the GUM news benchmark is in the shared reference material)")
+    return args
+
+
+def main(argv: list[str] | None = None) -> None:
+    args = gum_arguments(argv, __doc__)
 
     gum = read_gum(args.gum)
     seed = [seed_gold()]

@@ -1,16 +1,20 @@
-"""The record types of the whole flow (seeds -> segments -> annotations -> release) and their label sets.
+"""The record types of the whole flow (seeds -> segments -> tasks -> annotations -> release) and of a project's scheme.
 
 Every package imports its records from here; raw dicts (JSONL lines, Label Studio JSON, dataset rows) are turned
-into these types by one adapter each at the boundary.
+into these types by one adapter each at the boundary. Labels are data, not code: a project's stance labels, actor
+types and targets (its `Scheme`, read from `stance-corpus.toml` by corpus/project.py) say which strings the
+`stance`, `type` and `target` fields may hold, and in which order releases number them.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from enum import StrEnum
 
 
 class SegmentKind(StrEnum):
+    """What a segment of an article is; only ANNOTATED_KINDS are shown to annotators and released."""
+
     HEADLINE = "headline"
     NOTE = "note"  # bracketed editor's note, e.g. "[Breaking news update at 1:36 p.m. ET]"
     HEADING = "heading"
@@ -28,25 +32,6 @@ class SegmentKind(StrEnum):
 ANNOTATED_KINDS: tuple[SegmentKind, ...] = (SegmentKind.HEADING, SegmentKind.BODY)
 
 
-class Stance(StrEnum):
-    FAVOR = "FAVOR"
-    AGAINST = "AGAINST"
-    NONE = "NONE"
-
-
-class ActorType(StrEnum):
-    GOVERNMENT = "GOVERNMENT"
-    OPPOSITION = "OPPOSITION"
-    MILITANT = "MILITANT"
-    INTERNATIONAL = "INTERNATIONAL"
-    CIVIL_SOCIETY = "CIVIL_SOCIETY"
-    MEDIA = "MEDIA"
-
-
-# The order of these tuples is the ClassLabel order of the released dataset: never reorder, only append.
-STANCE_LABELS: tuple[str, ...] = tuple(s.value for s in Stance)
-ACTOR_TYPE_LABELS: tuple[str, ...] = tuple(t.value for t in ActorType)
-
 UNKNOWN = None  # metadata the source does not support is recorded as null, never guessed
 
 
@@ -63,6 +48,7 @@ class Article:
     language: str
     license: str
     notes: str | None = None
+    targets: tuple[str, ...] = ()  # the target ids it is annotated for; () = the project's default targets
     attribution: str | None = None  # the attribution statement its licence asks for, verbatim (ATTRIBUTION.md)
     author: str | None = None
 
@@ -147,6 +133,7 @@ class ImportReport:
 
     @property
     def duplicate_count(self) -> int:
+        """How many records were left out as duplicates of a kept one."""
         return sum(len(group.dropped) for group in self.duplicates)
 
 
@@ -165,14 +152,45 @@ class Segment:
 
 
 @dataclass(frozen=True, slots=True)
+class SegmentContext:
+    """What an annotator sees around a segment: the article's headline and the neighbouring annotated segments
+    ("" where there is none). The same in a Label Studio task and in a release's `sentences` row."""
+
+    headline: str
+    previous: str
+    next: str
+
+
+@dataclass(frozen=True, slots=True)
 class Actor:
     """An entry of the actor registry: who can be mentioned, and how."""
 
     id: str
     name: str
-    type: ActorType
+    type: str  # an actor type of the project's scheme
     affiliation: str | None
-    aliases: tuple[str, ...] = ()
+    aliases: tuple[Alias, ...] = ()
+
+    @property
+    def surface_forms(self) -> tuple[str, ...]:
+        """The text of every alias, scoped or not."""
+        return tuple(alias.text for alias in self.aliases)
+
+
+@dataclass(frozen=True, slots=True)
+class Alias:
+    """A surface string of an actor. A scoped alias (one that names a class, like "government") pre-annotates only
+    where its scope holds: the task's target is among `targets` (when given) and the article names one of
+    `requires` as a whole word (when given)."""
+
+    text: str
+    targets: tuple[str, ...] = ()
+    requires: tuple[str, ...] = ()
+
+    @property
+    def scoped(self) -> bool:
+        """Whether the alias holds only for some targets or beside some names."""
+        return bool(self.targets or self.requires)
 
 
 @dataclass(frozen=True, slots=True)
@@ -182,24 +200,29 @@ class ActorSpan:
     start: int
     end: int
     text: str
-    type: ActorType
+    type: str  # an actor type of the project's scheme
     actor_id: str | None
-    stance: Stance
+    stance: str  # a stance label of the project's scheme
 
 
 @dataclass(frozen=True, slots=True)
 class Annotation:
-    """One annotator's completed labels for one segment (or the adjudicated gold when annotator is GOLD)."""
+    """One annotator's completed labels for one (segment, target) (or the adjudicated gold when annotator is GOLD).
+
+    The annotation store keys records by (segment_id, target, annotator).
+    """
 
     segment_id: str
     article_id: str
     text: str  # the segment text that was annotated, to detect later edits of the seed
-    target: str
+    target: str  # the target's id
     annotator: str
-    stance: Stance
+    stance: str  # a stance label of the project's scheme
     actors: tuple[ActorSpan, ...] = field(default_factory=tuple)
     created_at: str | None = None
     updated_at: str | None = None
+    comment: str | None = None  # the annotator's note on the task, for the adjudicator
+    needs_adjudication: bool = False  # the annotator asks that a person settle this segment (no majority gold)
 
 
 @dataclass(frozen=True, slots=True)
@@ -207,13 +230,93 @@ class StancePrediction:
     """A stance model's label for one segment (a line of `stance-corpus predict` output, read by labeling)."""
 
     segment_id: str
-    label: Stance
-    scores: dict[Stance, float]  # class probabilities (or softmaxed margins), each in [0, 1]
+    label: str
+    scores: dict[str, float]  # class probabilities (or softmaxed margins), each in [0, 1]
     model_version: str  # "<model>@<dataset version>"
     uncertainty: float  # 1 - (top score - second score), in [0, 1]
 
 
-GOLD_ANNOTATOR = "gold"
+@dataclass(frozen=True, slots=True)
+class TaskData:
+    """The data of one Label Studio task: a (segment, target) with the context its annotators see.
 
-# The stance target of the seed corpus, shown to annotators and stored with every task and annotation.
-SEED_TARGET = "the Syria peace process (the Geneva talks and a ceasefire)"
+    Every field is a `$variable` of the labeling config or read back by pull; missing context is "".
+    """
+
+    text: str
+    segment_id: str
+    article_id: str
+    target_id: str
+    target: str  # the target's name
+    headline: str
+    previous: str
+    next: str
+    kind: str
+
+    def as_dict(self) -> dict[str, str]:
+        """The task's `data` as Label Studio stores it."""
+        return {item.name: getattr(self, item.name) for item in fields(self)}
+
+
+@dataclass(frozen=True, slots=True)
+class StanceLabel:
+    """A sentence stance label of a project's scheme; `hotkey` selects it on the labeling screen ("" for none)."""
+
+    name: str
+    hotkey: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class ActorTypeDef:
+    """An actor type of a project's scheme: what annotators read, press and see."""
+
+    name: str
+    description: str
+    hotkey: str  # "" for none
+    color: str  # #rrggbb of its spans on the labeling screen
+
+
+@dataclass(frozen=True, slots=True)
+class Target:
+    """A stance target: what sentences take a stance toward. `id` is stable: store records and releases use it."""
+
+    id: str
+    name: str  # shown to annotators and released in the `target` column
+    description: str  # shown to annotators on the labeling screen
+    guidelines: str | None  # the heading of its own section under the card's "Annotation guidelines"
+    label_studio_title: str  # the Label Studio project its tasks go to
+
+
+@dataclass(frozen=True, slots=True)
+class Scheme:
+    """A project's labels: sentence stances and actor types (both in ClassLabel order) and its targets."""
+
+    stances: tuple[StanceLabel, ...]
+    actor_types: tuple[ActorTypeDef, ...]
+    targets: tuple[Target, ...]
+    default_stance: str  # the stance of a pre-annotated actor span until an annotator decides (e.g. NONE)
+
+    @property
+    def stance_names(self) -> tuple[str, ...]:
+        """The stance labels, in the config's (and the ClassLabel's) order."""
+        return tuple(stance.name for stance in self.stances)
+
+    @property
+    def actor_type_names(self) -> tuple[str, ...]:
+        """The actor types, in the config's (and the ClassLabel's) order."""
+        return tuple(actor_type.name for actor_type in self.actor_types)
+
+    @property
+    def target_ids(self) -> tuple[str, ...]:
+        """The target ids, in the config's order."""
+        return tuple(target.id for target in self.targets)
+
+    def target(self, id_or_name: str) -> Target:
+        """The target of this id, or of this name (how store records before targets were data name it)."""
+        for target in self.targets:
+            if id_or_name in (target.id, target.name):
+                return target
+        raise KeyError(id_or_name)
+
+
+GOLD_ANNOTATOR = "gold"

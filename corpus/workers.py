@@ -2,34 +2,39 @@
 
 from __future__ import annotations
 
+import functools
 import os
 from collections.abc import Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from contextlib import contextmanager
 
 from stance_corpus.corpus.schema import Article, Segment
-from stance_corpus.corpus.segment import TokenSpans, tokenized_segments
+from stance_corpus.corpus.segment import DEFAULT_CONFIG, SegmentationConfig, TokenSpans, tokenized_segments
 
 
 @contextmanager
 def segmenting(
-    articles: Sequence[Article], workers: int | None = None
+    articles: Sequence[Article], workers: int | None = None, config: SegmentationConfig = DEFAULT_CONFIG
 ) -> Iterator[Iterator[tuple[Article, list[tuple[Segment, TokenSpans]]]]]:
     """Start segmenting the articles (with each segment's word tokens) and yield them, each with its segments, in
     order as they are ready, so the caller works meanwhile. syntok is pure Python, so the articles are shared out in
     chunks among `workers` processes (default: one per CPU); with one, each is segmented when it is asked for."""
     workers = min(workers or os.cpu_count() or 1, len(articles))
+    work = functools.partial(tokenized_article, config=config)
     if workers <= 1:
-        yield ((article, tokenized_article(article)) for article in articles)
+        yield ((article, work(article)) for article in articles)
         return
     # Chunks of a few dozen articles: few enough round trips, and still several chunks per worker to balance.
     chunk = max(1, min(50, len(articles) // (workers * 4)))
     pool = ProcessPoolExecutor(max_workers=workers)
     try:
-        yield zip(articles, pool.map(tokenized_article, articles, chunksize=chunk))
+        yield zip(articles, pool.map(work, articles, chunksize=chunk))
     finally:
         pool.shutdown(cancel_futures=True)  # a failed build does not wait for the articles nobody will read
 
 
-def tokenized_article(article: Article) -> list[tuple[Segment, TokenSpans]]:
-    return list(tokenized_segments(article))
+def tokenized_article(
+    article: Article, config: SegmentationConfig = DEFAULT_CONFIG
+) -> list[tuple[Segment, TokenSpans]]:
+    """Every segment of an article with its word tokens (`tokenized_segments`), as one picklable list."""
+    return list(tokenized_segments(article, config))

@@ -1,9 +1,11 @@
-"""Inter-annotator agreement and adjudication: pure functions over lists of Annotation records.
+"""Inter-annotator agreement and adjudication: pure functions over lists of Annotation records, per target.
 
 Sentence stance: Cohen's kappa per annotator pair (scikit-learn), Fleiss' kappa on the segments every annotator
 rated (statsmodels), Krippendorff's alpha with missing ratings (corpus.reliability). Actor spans: pairwise
-precision/recall/F1 on exact (start, end, type) and overlap (same type, shared characters) matches, and agreement
-on the stance and actor id of exactly matched spans. `adjudicate` turns majorities into gold and lists ties.
+precision/recall/F1 on exact (start, end, type) and overlap (same type, shared characters) one-to-one matches
+(corpus.spans), and agreement on the stance and actor id of exactly matched spans. `agreement_per_target` computes
+both for each target of a scheme; `adjudicate` turns the majority of each (segment, target) into gold and lists ties
+and the units an annotator flagged as needing adjudication (with their comments): the adjudication queue.
 """
 
 from __future__ import annotations
@@ -11,28 +13,46 @@ from __future__ import annotations
 import math
 import warnings
 from collections import Counter, defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Hashable, Iterable, Sequence
 from dataclasses import dataclass, replace
 from itertools import combinations
+from typing import Any, Generic, TypeVar
 
+from sklearn.exceptions import UndefinedMetricWarning
 from sklearn.metrics import cohen_kappa_score
 from stance_corpus.corpus.reliability import nominal_alpha
-from stance_corpus.corpus.schema import GOLD_ANNOTATOR, STANCE_LABELS, ActorSpan, Annotation
+from stance_corpus.corpus.schema import GOLD_ANNOTATOR, ActorSpan, Annotation, Scheme
+from stance_corpus.corpus.spans import Span, SpanScores, exact, matching, overlap, scores, span_key
 from statsmodels.stats.inter_rater import aggregate_raters, fleiss_kappa
 
-SpanKey = tuple[int, int, str]
+Unit = tuple[str, str]
+"""(segment id, target id): what a stance label is given to."""
 
 
-def by_segment(annotations: Iterable[Annotation]) -> dict[str, dict[str, Annotation]]:
-    """segment id -> annotator -> annotation (gold left out)."""
-    grouped: dict[str, dict[str, Annotation]] = defaultdict(dict)
+def by_unit(annotations: Iterable[Annotation]) -> dict[Unit, dict[str, Annotation]]:
+    """(segment id, target id) -> annotator -> annotation (gold left out)."""
+    grouped: dict[Unit, dict[str, Annotation]] = defaultdict(dict)
     for annotation in annotations:
         if annotation.annotator != GOLD_ANNOTATOR:
-            grouped[annotation.segment_id][annotation.annotator] = annotation
+            grouped[(annotation.segment_id, annotation.target)][annotation.annotator] = annotation
     return dict(grouped)
 
 
-def _number(value: float) -> float | None:
+def agreement_per_target(annotations: Iterable[Annotation], scheme: Scheme) -> dict[str, dict[str, Any]]:
+    """target id -> {"sentence_stance": ..., "actor_spans": ...} for every target with annotations, in scheme order."""
+    annotations = list(annotations)
+    figures: dict[str, dict[str, Any]] = {}
+    for target in scheme.targets:
+        mine = [a for a in annotations if a.target == target.id]
+        if mine:
+            figures[target.id] = {
+                "sentence_stance": sentence_stance_agreement(mine, scheme.stance_names),
+                "actor_spans": actor_span_agreement(mine, scheme.stance_names),
+            }
+    return figures
+
+
+def _number(value: float | None) -> float | None:
     """None where a statistic is undefined (e.g. kappa when both raters used a single label)."""
     return None if value is None or math.isnan(value) else round(float(value), 4)
 
@@ -42,11 +62,12 @@ def _kappa(first: Sequence[str], second: Sequence[str], labels: Sequence[str]) -
         return None
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", RuntimeWarning)  # 0/0 when both used one label: reported as undefined
+        warnings.simplefilter("ignore", UndefinedMetricWarning)  # scikit-learn 1.9's word for the same
         return _number(cohen_kappa_score(first, second, labels=list(labels)))
 
 
 def _annotator_pairs(
-    segments: dict[str, dict[str, Annotation]],
+    segments: dict[Unit, dict[str, Annotation]],
 ) -> tuple[list[str], list[tuple[str, str, list[dict[str, Annotation]]]]]:
     """The annotators, and each pair of them with the segments both rated."""
     annotators = sorted({name for ratings in segments.values() for name in ratings})
@@ -61,33 +82,34 @@ def _percent(agreeing: int, total: int) -> float | None:
     return _number(100 * agreeing / total) if total else None
 
 
-def sentence_stance_agreement(annotations: Iterable[Annotation]) -> dict:
-    segments = by_segment(annotations)
+def sentence_stance_agreement(annotations: Iterable[Annotation], stances: Sequence[str]) -> dict:
+    """Sentence stance agreement of the annotations (of one target: a segment is one unit), `stances` the labels."""
+    segments = by_unit(annotations)
     annotators, annotator_pairs = _annotator_pairs(segments)
     pairs = []
     for first, second, shared in annotator_pairs:
-        a = [r[first].stance.value for r in shared]
-        b = [r[second].stance.value for r in shared]
+        a = [r[first].stance for r in shared]
+        b = [r[second].stance for r in shared]
         pairs.append(
             {
                 "annotators": [first, second],
                 "segments": len(shared),
                 "percent_agreement": _percent(sum(x == y for x, y in zip(a, b)), len(shared)),
-                "cohen_kappa": _kappa(a, b, STANCE_LABELS),
+                "cohen_kappa": _kappa(a, b, stances),
             }
         )
     rated_by_all = [r for r in segments.values() if len(annotators) >= 2 and len(r) == len(annotators)]
     fleiss = None
     if rated_by_all:
         table, _ = aggregate_raters(
-            [[STANCE_LABELS.index(r[name].stance.value) for name in annotators] for r in rated_by_all],
-            n_cat=len(STANCE_LABELS),
+            [[stances.index(r[name].stance) for name in annotators] for r in rated_by_all],
+            n_cat=len(stances),
         )
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", RuntimeWarning)
             fleiss = _number(fleiss_kappa(table, method="fleiss"))
     alpha = nominal_alpha(
-        {name: STANCE_LABELS.index(a.stance.value) for name, a in ratings.items()} for ratings in segments.values()
+        {name: stances.index(a.stance) for name, a in ratings.items()} for ratings in segments.values()
     )
     return {
         "annotators": annotators,
@@ -99,65 +121,50 @@ def sentence_stance_agreement(annotations: Iterable[Annotation]) -> dict:
     }
 
 
-def _exact_key(span: ActorSpan) -> SpanKey:
-    return span.start, span.end, span.type.value
+def _prf(span_scores: SpanScores) -> dict[str, int | float | None]:
+    return {
+        "matches": span_scores.matches,
+        "precision": _number(span_scores.precision),
+        "recall": _number(span_scores.recall),
+        "f1": _number(span_scores.f1),
+    }
 
 
-def _overlap_matches(first: Sequence[ActorSpan], second: Sequence[ActorSpan]) -> int:
-    """One-to-one matches of spans of the same type sharing at least one character (greedy, in text order)."""
-    used: set[int] = set()
-    matches = 0
-    for span in first:
-        for index, other in enumerate(second):
-            if index not in used and other.type == span.type and span.start < other.end and other.start < span.end:
-                used.add(index)
-                matches += 1
-                break
-    return matches
-
-
-def _prf(matches: int, reference: int, predicted: int) -> dict:
-    precision = matches / predicted if predicted else None
-    recall = matches / reference if reference else None
-    f1 = 2 * matches / (reference + predicted) if reference + predicted else None
-    return {"matches": matches, "precision": _number(precision), "recall": _number(recall), "f1": _number(f1)}
-
-
-def actor_span_agreement(annotations: Iterable[Annotation]) -> dict:
+def actor_span_agreement(annotations: Iterable[Annotation], stances: Sequence[str]) -> dict:
     """Per annotator pair (the first read as reference): span P/R/F1 and agreement on exactly matched spans."""
-    segments = by_segment(annotations)
+    segments = by_unit(annotations)
     annotators, annotator_pairs = _annotator_pairs(segments)
     pairs = []
     for first, second, shared in annotator_pairs:
         reference = sum(len(r[first].actors) for r in shared)
         predicted = sum(len(r[second].actors) for r in shared)
-        exact = overlap = 0
-        stances: tuple[list[str], list[str]] = ([], [])
+        exact_matches = overlap_matches = 0
+        span_stances: tuple[list[str], list[str]] = ([], [])
         same_actor_id = 0
         for ratings in shared:
-            mine = {_exact_key(span): span for span in ratings[first].actors}
-            theirs = {_exact_key(span): span for span in ratings[second].actors}
-            for key in mine.keys() & theirs.keys():
-                exact += 1
-                stances[0].append(mine[key].stance.value)
-                stances[1].append(theirs[key].stance.value)
-                same_actor_id += mine[key].actor_id == theirs[key].actor_id
-            overlap += _overlap_matches(ratings[first].actors, ratings[second].actors)
+            mine, theirs = ratings[first].actors, ratings[second].actors
+            mine_keys, their_keys = [span_key(span) for span in mine], [span_key(span) for span in theirs]
+            for index, other in matching(mine_keys, their_keys, exact):
+                exact_matches += 1
+                span_stances[0].append(mine[index].stance)
+                span_stances[1].append(theirs[other].stance)
+                same_actor_id += mine[index].actor_id == theirs[other].actor_id
+            overlap_matches += len(matching(mine_keys, their_keys, overlap))
         pairs.append(
             {
                 "annotators": [first, second],
                 "segments": len(shared),
                 "spans": [reference, predicted],
-                "exact": _prf(exact, reference, predicted),
-                "overlap": _prf(overlap, reference, predicted),
+                "exact": _prf(scores(exact_matches, reference, predicted)),
+                "overlap": _prf(scores(overlap_matches, reference, predicted)),
                 "matched_span_stance": {
-                    "spans": exact,
-                    "percent_agreement": _percent(sum(a == b for a, b in zip(*stances)), exact),
-                    "cohen_kappa": _kappa(*stances, STANCE_LABELS),
+                    "spans": exact_matches,
+                    "percent_agreement": _percent(sum(a == b for a, b in zip(*span_stances)), exact_matches),
+                    "cohen_kappa": _kappa(*span_stances, stances),
                 },
                 "matched_span_actor_id": {
-                    "spans": exact,
-                    "percent_agreement": _percent(same_actor_id, exact),
+                    "spans": exact_matches,
+                    "percent_agreement": _percent(same_actor_id, exact_matches),
                 },
             }
         )
@@ -166,79 +173,102 @@ def actor_span_agreement(annotations: Iterable[Annotation]) -> dict:
 
 @dataclass(frozen=True)
 class Tie:
-    """A segment left out of gold: what is tied, for an adjudicator to settle in Label Studio."""
+    """A (segment, target) left out of gold: what is tied, for an adjudicator to settle in Label Studio."""
 
     segment_id: str
+    target: str
     article_id: str
     text: str
     problem: str
 
 
-TIED = object()  # not None: "no actor id" can be the majority value
+Value = TypeVar("Value", bound=Hashable | None)
 
 
-def _winner(votes: Counter) -> object:
-    """The value most annotators chose, or TIED when two values share the top count."""
-    ranked = votes.most_common()
-    if len(ranked) > 1 and ranked[0][1] == ranked[1][1]:
-        return TIED
-    return ranked[0][0]
+@dataclass(frozen=True)
+class Majority(Generic[Value]):
+    """The value most voters chose; `tied` when two values share the top count (then `value` is one of them)."""
+
+    value: Value
+    tied: bool
+
+    @staticmethod
+    def of(votes: Counter[Value]) -> Majority[Value]:
+        ranked = votes.most_common()
+        return Majority(ranked[0][0], tied=len(ranked) > 1 and ranked[0][1] == ranked[1][1])
 
 
 def adjudicate(annotations: Iterable[Annotation], adjudicator: str | None = None) -> tuple[list[Annotation], list[Tie]]:
-    """Gold labels (annotator "gold") by majority, and the ties left out.
+    """Gold labels (annotator "gold") of every (segment, target) by majority, and the ties left out.
 
-    A segment the adjudicator annotated takes the adjudicator's labels. Otherwise the sentence stance is the
+    A unit the adjudicator annotated takes the adjudicator's labels. Otherwise the sentence stance is the
     majority one; a span (exact start, end, type) is kept when more than half the annotators marked it, with the
-    majority stance and actor id; a span marked by exactly half of them, or any tied vote, makes the segment a tie.
+    majority stance and actor id; a span marked by exactly half of them, or any tied vote, makes the unit a tie.
+    A unit that an annotator flagged as needing adjudication is never decided by majority: it is listed with the
+    flags and every comment on it. Gold carries no flag, and the adjudicator's comment only.
     """
     gold: list[Annotation] = []
     ties: list[Tie] = []
-    for segment_id, ratings in sorted(by_segment(annotations).items()):
-        any_rating = next(iter(ratings.values()))
-        if adjudicator in ratings:
-            gold.append(replace(ratings[adjudicator], annotator=GOLD_ANNOTATOR))
-            continue
-        voters = list(ratings.values())
-        problems = []
-        stance = _winner(Counter(a.stance for a in voters))
-        if stance is TIED:
-            problems.append(f"sentence stance {_votes(Counter(a.stance.value for a in voters))}")
-        spans: dict[SpanKey, list[ActorSpan]] = defaultdict(list)
-        for annotation in voters:
-            for span in annotation.actors:
-                spans[_exact_key(span)].append(span)
-        kept = []
-        for key, marked in sorted(spans.items()):
-            label = f"span {marked[0].text!r} {key[0]}..{key[1]} {key[2]}"
-            if 2 * len(marked) == len(voters):
-                problems.append(f"{label} marked by {len(marked)} of {len(voters)}")
-                continue
-            if 2 * len(marked) < len(voters):
-                continue
-            span_stance = _winner(Counter(span.stance for span in marked))
-            actor_id = _winner(Counter(span.actor_id for span in marked))
-            if span_stance is TIED:
-                problems.append(f"{label} stance {_votes(Counter(s.stance.value for s in marked))}")
-            if actor_id is TIED:
-                problems.append(f"{label} actor id {_votes(Counter(str(s.actor_id) for s in marked))}")
-            kept.append(replace(marked[0], stance=span_stance, actor_id=actor_id))
-        if problems:
-            ties.append(Tie(segment_id, any_rating.article_id, any_rating.text, "; ".join(problems)))
-            continue
-        updated = [a.updated_at for a in voters if a.updated_at]
-        gold.append(
-            replace(
-                any_rating,
-                annotator=GOLD_ANNOTATOR,
-                stance=stance,
-                actors=tuple(kept),
-                created_at=min((a.created_at for a in voters if a.created_at), default=None),
-                updated_at=max(updated, default=None),
-            )
-        )
+    for _, ratings in sorted(by_unit(annotations).items()):
+        decided = _adjudicate_unit(ratings, adjudicator)
+        if isinstance(decided, Tie):
+            ties.append(decided)
+        else:
+            gold.append(decided)
     return gold, ties
 
 
-def _votes(votes: Counter) -> str:
+def _adjudicate_unit(ratings: dict[str, Annotation], adjudicator: str | None) -> Annotation | Tie:
+    if adjudicator in ratings:
+        return replace(ratings[adjudicator], annotator=GOLD_ANNOTATOR, needs_adjudication=False)
+    voters = list(ratings.values())
+    problems = [f"flagged for adjudication by {a.annotator}" for a in voters if a.needs_adjudication]
+    if problems:
+        problems += [f"comment by {a.annotator}: {a.comment!r}" for a in voters if a.comment]
+    stance = Majority.of(Counter(a.stance for a in voters))
+    if stance.tied:
+        problems.append(f"sentence stance {_votes(Counter(a.stance for a in voters))}")
+    spans, span_problems = _gold_spans(voters)
+    problems.extend(span_problems)
+    first = voters[0]
+    if problems:
+        return Tie(first.segment_id, first.target, first.article_id, first.text, "; ".join(problems))
+    updated = [a.updated_at for a in voters if a.updated_at]
+    return replace(
+        first,
+        annotator=GOLD_ANNOTATOR,
+        stance=stance.value,
+        actors=tuple(spans),
+        created_at=min((a.created_at for a in voters if a.created_at), default=None),
+        updated_at=max(updated, default=None),
+        comment=None,
+    )
+
+
+def _gold_spans(voters: Sequence[Annotation]) -> tuple[list[ActorSpan], list[str]]:
+    """The spans more than half the voters marked, with their majority stance and actor id; and what is tied."""
+    spans: dict[Span, list[ActorSpan]] = defaultdict(list)
+    for annotation in voters:
+        for span in annotation.actors:
+            spans[span_key(span)].append(span)
+    kept: list[ActorSpan] = []
+    problems: list[str] = []
+    for key, marked in sorted(spans.items()):
+        label = f"span {marked[0].text!r} {key[0]}..{key[1]} {key[2]}"
+        if 2 * len(marked) == len(voters):
+            problems.append(f"{label} marked by {len(marked)} of {len(voters)}")
+            continue
+        if 2 * len(marked) < len(voters):
+            continue
+        stance = Majority.of(Counter(span.stance for span in marked))
+        actor_id = Majority.of(Counter(span.actor_id for span in marked))
+        if stance.tied:
+            problems.append(f"{label} stance {_votes(Counter(s.stance for s in marked))}")
+        if actor_id.tied:
+            problems.append(f"{label} actor id {_votes(Counter(str(s.actor_id) for s in marked))}")
+        kept.append(replace(marked[0], stance=stance.value, actor_id=actor_id.value))
+    return kept, problems
+
+
+def _votes(votes: Counter[str]) -> str:
     return "tied: " + ", ".join(f"{value} x{count}" for value, count in sorted(votes.items()))

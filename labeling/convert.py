@@ -1,39 +1,75 @@
-"""The one adapter between Label Studio JSON and our records (labeling config: labeling/config.xml).
+"""The one adapter between Label Studio JSON and our records (labeling config: labeling/config.py).
 
-    annotation_from_label_studio(task, annotation)  an exported annotation -> a checked Annotation record
-    result_from_spans(text, spans)                  actor spans -> a Label Studio result (for predictions)
+    task_data_from_label_studio(data, target_id)    a task's `data` -> TaskData (tasks pushed before targets were
+                                                    data have no target_id: they are the project's target's)
+    annotation_from_label_studio(task, annotation, scheme, target_id, actor_ids)
+                                                    an exported annotation -> a checked Annotation record
+    result_from_spans(text, spans, actor_names)     actor spans -> a Label Studio result (for predictions)
     result_from_labels(text, stance, spans)         sentence stance + actor spans -> a full annotation result
     prediction_from_stance(task_id, text, p, spans) a stance model's label + actor spans -> one task prediction
+    required_id(value, what)                        the id of an object the SDK returns (typed optional there)
 
 A span is several results sharing one region `id`: the `actor` labels (offsets, type), the per-region
-`actor_stance` choice and the per-region `actor_id` text. Offsets are checked against the task text; the browser
-counts them in UTF-16 code units, so those are translated to Python string indices here and nowhere else.
+`actor_stance` choice, the per-region `actor_id` taxonomy choice (a registry id, or NOT_IN_REGISTRY; projects made
+before the registry list hold a typed `textarea` instead, read the same way) and, for a pre-annotated span, the
+read-only `prefill` note that shows the pre-annotation in the Regions list (ignored here). Per task: the sentence
+`stance`, an optional `comment` and the `flag` "needs adjudication". Offsets are checked against the task text;
+the browser counts them in UTF-16 code units, so those are translated to Python string indices here and nowhere
+else.
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable, Mapping
 
-from stance_corpus.corpus.errors import InputError, LabelStudioError
-from stance_corpus.corpus.schema import ActorSpan, Annotation, Stance, StancePrediction
+from stance_corpus.corpus.errors import InputError
+from stance_corpus.corpus.schema import ActorSpan, Annotation, Scheme, StancePrediction, TaskData
 from stance_corpus.corpus.store import annotation_from_record
+from stance_corpus.labeling.config import (
+    ACTOR_ID,
+    ACTOR_LABELS,
+    ACTOR_STANCE,
+    COMMENT,
+    FLAG,
+    NEEDS_ADJUDICATION,
+    NOT_IN_REGISTRY,
+    PREFILL_NOTE,
+    SEGMENT_TEXT,
+    SENTENCE_STANCE,
+)
+from stance_corpus.labeling.errors import LabelStudioError
 
-SENTENCE_STANCE = "stance"
-ACTOR_LABELS = "actor"
-ACTOR_STANCE = "actor_stance"
-ACTOR_ID = "actor_id"
-SEGMENT_TEXT = "text"
-_REGION_ATTRIBUTES = (ACTOR_STANCE, ACTOR_ID)
+_REGION_ATTRIBUTES = (ACTOR_STANCE, ACTOR_ID, PREFILL_NOTE)
+_TASK_FIELDS = ("text", "segment_id", "article_id", "target_id", "target", "headline", "previous", "next", "kind")
 
 
-def annotation_from_label_studio(task: dict, annotation: dict) -> Annotation:
-    """The Annotation of one exported (completed, not cancelled) annotation; LabelStudioError names task + problem.
+def task_data_from_label_studio(data: object, target_id: str) -> TaskData:
+    """The TaskData of a task's `data` in the project of `target_id`; missing fields read as "" (a task pushed
+    before targets were data has no target_id)."""
+    fields = data if isinstance(data, dict) else {}
+    values: dict[str, str] = {}
+    for name in _TASK_FIELDS:
+        value = fields.get(name)
+        values[name] = value if isinstance(value, str) else ""
+    return TaskData(**{**values, "target_id": values["target_id"] or target_id})
+
+
+def annotation_from_label_studio(
+    task: dict, annotation: dict, scheme: Scheme, target_id: str, actor_ids: Collection[str] | None = None
+) -> Annotation:
+    """The Annotation of one exported (completed, not cancelled) annotation of the project of `target_id`, checked
+    against the scheme; LabelStudioError names task + problem.
 
     `annotation["completed_by"]` must be the serialized user (export option `annotations__completed_by`), whose
-    email is the annotator's identity.
+    email is the annotator's identity. With `actor_ids` (the registry's ids), an actor id outside them is refused.
     """
     data = task.get("data") or {}
+    if data.get("target_id", target_id) != target_id:
+        raise LabelStudioError(
+            f"task {task.get('id')} (segment {data.get('segment_id')}): its target {data.get('target_id')!r} is not "
+            f"{target_id!r}, the target of its project"
+        )
     annotator = (
         (annotation.get("completed_by") or {}).get("email")
         if isinstance(annotation.get("completed_by"), dict)
@@ -47,10 +83,16 @@ def annotation_from_label_studio(task: dict, annotation: dict) -> Annotation:
         raise LabelStudioError(f"{where}: the task has no text")
     regions: dict[str, dict[str, dict]] = defaultdict(dict)
     sentence_stances: list[list] = []
+    comments: list[str] = []
+    flags: list[str] = []
     for result in annotation.get("result") or []:
         name, value = result.get("from_name"), result.get("value") or {}
         if name == SENTENCE_STANCE:
             sentence_stances.append(value.get("choices") or [])
+        elif name == COMMENT:
+            comments.extend(line for line in value.get("text") or [] if isinstance(line, str))
+        elif name == FLAG:
+            flags.extend(value.get("choices") or [])
         elif name in (ACTOR_LABELS, *_REGION_ATTRIBUTES):
             if name in regions[result.get("id")]:
                 raise LabelStudioError(f"{where}: region {result.get('id')} has two {name!r} results")
@@ -61,21 +103,34 @@ def annotation_from_label_studio(task: dict, annotation: dict) -> Annotation:
         raise LabelStudioError(
             f"{where}: needs exactly one sentence stance, got {[choice for c in sentence_stances for choice in c]}"
         )
+    unknown_flags = sorted(set(flags) - {NEEDS_ADJUDICATION})
+    if unknown_flags:
+        raise LabelStudioError(f"{where}: flag(s) {unknown_flags} are not part of the labeling config")
+    actors = [_span_record(region_id, parts, text, where) for region_id, parts in regions.items()]
+    if actor_ids is not None:
+        for span in actors:
+            if span["actor_id"] is not None and span["actor_id"] not in actor_ids:
+                raise LabelStudioError(
+                    f"{where}: actor id {span['actor_id']!r} of the span {span['text']!r} is not in the actor "
+                    "registry (choose a registry actor or 'not in the registry' in Label Studio)"
+                )
     record = {
         "segment_id": data.get("segment_id"),
         "article_id": data.get("article_id"),
         "text": text,
-        "target": data.get("target"),
+        "target": target_id,
         "annotator": annotator,
         "stance": sentence_stances[0][0],
-        "actors": [_span_record(region_id, parts, text, where) for region_id, parts in regions.items()],
+        "actors": actors,
         "created_at": annotation.get("created_at"),
         "updated_at": annotation.get("updated_at"),
+        "comment": "\n".join(line.strip() for line in comments if line.strip()) or None,
+        "needs_adjudication": NEEDS_ADJUDICATION in flags,
     }
     try:
-        return annotation_from_record(record, where)
+        return annotation_from_record(record, where, scheme)
     except InputError as error:
-        raise LabelStudioError(str(error)) from None
+        raise LabelStudioError(str(error)) from error
 
 
 def _span_record(region_id: str, parts: dict[str, dict], text: str, where: str) -> dict:
@@ -91,7 +146,13 @@ def _span_record(region_id: str, parts: dict[str, dict], text: str, where: str) 
         raise LabelStudioError(
             f"{where}: the actor span {span.get('text')!r} needs exactly one actor stance, got {stance}"
         )
-    actor_ids = [line.strip() for line in (parts.get(ACTOR_ID) or {}).get("text") or [] if line.strip()]
+    actor_id = parts.get(ACTOR_ID) or {}
+    # A registry choice: a `taxonomy` path (one level, the id); typed text in projects made before the list.
+    if "taxonomy" in actor_id:
+        given = [path[-1] if isinstance(path, list) and path else path for path in actor_id.get("taxonomy") or []]
+    else:
+        given = actor_id.get("text") or []
+    actor_ids = [str(line).strip() for line in given if str(line).strip()]
     if len(actor_ids) > 1:
         raise LabelStudioError(f"{where}: the actor span {span.get('text')!r} has several actor ids {actor_ids}")
     start, end = _python_offsets(text, span.get("start"), span.get("end"), span.get("text"))
@@ -100,13 +161,17 @@ def _span_record(region_id: str, parts: dict[str, dict], text: str, where: str) 
         "end": end,
         "text": span.get("text"),
         "type": labels[0],
-        "actor_id": actor_ids[0] if actor_ids else None,
+        "actor_id": actor_ids[0] if actor_ids and actor_ids[0] != NOT_IN_REGISTRY else None,
         "stance": stance[0],
     }
 
 
-def result_from_spans(text: str, spans: Iterable[ActorSpan]) -> list[dict]:
-    """A Label Studio result pre-filling the actor spans (type, actor id, stance) of a segment."""
+def result_from_spans(
+    text: str, spans: Iterable[ActorSpan], actor_names: Mapping[str, str] | None = None, notes: bool = True
+) -> list[dict]:
+    """A Label Studio result pre-filling the actor spans (type, actor id, stance) of a segment, each with (`notes`)
+    a read-only note of its stance and actor (id and, from `actor_names`, name) shown in the Regions list."""
+    names = actor_names or {}
     result: list[dict] = []
     for number, span in enumerate(spans, start=1):
         region = {
@@ -116,30 +181,57 @@ def result_from_spans(text: str, spans: Iterable[ActorSpan]) -> list[dict]:
         }
         common = {"id": f"actor{number}", "to_name": SEGMENT_TEXT}
         result.append(
-            {**common, "from_name": ACTOR_LABELS, "type": "labels", "value": {**region, "labels": [span.type.value]}}
+            {**common, "from_name": ACTOR_LABELS, "type": "labels", "value": {**region, "labels": [span.type]}}
         )
         result.append(
             {
                 **common,
                 "from_name": ACTOR_STANCE,
                 "type": "choices",
-                "value": {**region, "choices": [span.stance.value]},
+                "value": {**region, "choices": [span.stance]},
             }
         )
-        if span.actor_id:
-            result.append(
-                {**common, "from_name": ACTOR_ID, "type": "textarea", "value": {**region, "text": [span.actor_id]}}
-            )
+        actor_id = span.actor_id or NOT_IN_REGISTRY
+        result.append(
+            {**common, "from_name": ACTOR_ID, "type": "taxonomy", "value": {**region, "taxonomy": [[actor_id]]}}
+        )
+        if notes:
+            note = {**region, "text": [prefill_note(span, names)]}
+            result.append({**common, "from_name": PREFILL_NOTE, "type": "textarea", "value": note})
     return result
 
 
-def result_from_labels(text: str, stance: Stance, spans: Iterable[ActorSpan]) -> list[dict]:
-    """A Label Studio result holding a whole annotation: the sentence stance and every actor span."""
+def prefill_note(span: ActorSpan, actor_names: Mapping[str, str]) -> str:
+    """What the Regions list shows under a pre-annotated span, e.g. "pre-filled: NONE · russia (Russia)"."""
+    if span.actor_id is None:
+        actor = "not in the registry"
+    elif span.actor_id in actor_names:
+        actor = f"{span.actor_id} ({actor_names[span.actor_id]})"
+    else:
+        actor = span.actor_id
+    return f"pre-filled: {span.stance} · {actor}"
+
+
+def result_from_labels(
+    text: str,
+    stance: str,
+    spans: Iterable[ActorSpan],
+    actor_names: Mapping[str, str] | None = None,
+    notes: bool = False,
+) -> list[dict]:
+    """A Label Studio result holding a whole annotation: the sentence stance and every actor span (with the
+    Regions-list notes of a pre-annotation when `notes`)."""
     sentence = {"id": "sentence", "from_name": SENTENCE_STANCE, "to_name": SEGMENT_TEXT, "type": "choices"}
-    return [{**sentence, "value": {"choices": [stance.value]}}, *result_from_spans(text, spans)]
+    return [{**sentence, "value": {"choices": [stance]}}, *result_from_spans(text, spans, actor_names, notes)]
 
 
-def prediction_from_stance(task_id: int, text: str, prediction: StancePrediction, spans: Iterable[ActorSpan]) -> dict:
+def prediction_from_stance(
+    task_id: int,
+    text: str,
+    prediction: StancePrediction,
+    spans: Iterable[ActorSpan],
+    actor_names: Mapping[str, str] | None = None,
+) -> dict:
     """The prediction of one task: the model's sentence stance with the actor spans in the same result, because
     annotators are shown the predictions of one model version only (the project's); its score is the top class
     probability, which Label Studio's uncertainty sampling serves lowest first."""
@@ -147,7 +239,7 @@ def prediction_from_stance(task_id: int, text: str, prediction: StancePrediction
         "task": task_id,
         "model_version": prediction.model_version,
         "score": max(prediction.scores.values()),
-        "result": result_from_labels(text, prediction.label, spans),
+        "result": result_from_labels(text, prediction.label, spans, actor_names, notes=True),
     }
 
 
@@ -170,3 +262,10 @@ def _python_offsets(text: str, start: object, end: object, span_text: object) ->
 
 def _utf16_offset(text: str, index: int) -> int:
     return len(text[:index].encode("utf-16-le")) // 2
+
+
+def required_id(value: int | None, what: str) -> int:
+    """The id of a project, task or export as the SDK returns it: optional in its types, always set by the server."""
+    if value is None:
+        raise LabelStudioError(f"Label Studio returned {what} without an id")
+    return value

@@ -1,27 +1,31 @@
 """The one adapter between a stance predictions file (`stance-corpus predict --out FILE`) and StancePrediction records.
 
-A line: {"segment_id": str, "label": "FAVOR|AGAINST|NONE", "scores": {label: float}, "model_version": str,
-"uncertainty": float}. labeling never imports baselines: this file format is the whole contract between them.
+A line: {"segment_id": str, "label": a stance label of the project's scheme, "scores": {label: float},
+"model_version": str, "uncertainty": float}. labeling never imports baselines: this file format is the whole
+contract between them.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
+from typing import TypeGuard
 
 from stance_corpus.corpus.errors import InputError
 from stance_corpus.corpus.jsonl import read_jsonl
-from stance_corpus.corpus.schema import STANCE_LABELS, Stance, StancePrediction
+from stance_corpus.corpus.schema import StancePrediction
 
 
-def read_predictions(path: Path) -> list[tuple[str, StancePrediction]]:
-    """("file:line", prediction) of every line, checked: one model version per file, each segment once."""
+def read_predictions(path: Path, stances: Sequence[str]) -> list[tuple[str, StancePrediction]]:
+    """("file:line", prediction) of every line, checked against the stance labels: one model version per file, each
+    segment once."""
     if not path.is_file():
         raise InputError(path, "no such predictions file (`stance-corpus predict MODEL --out FILE` writes one)")
     predictions: list[tuple[str, StancePrediction]] = []
     first_line: dict[str, str] = {}
     for line, record in read_jsonl(path):
         where = f"{path}:{line}"
-        prediction = _prediction(record, where)
+        prediction = _prediction(record, where, stances)
         if predictions and prediction.model_version != predictions[0][1].model_version:
             raise InputError(
                 where,
@@ -39,7 +43,7 @@ def read_predictions(path: Path) -> list[tuple[str, StancePrediction]]:
     return predictions
 
 
-def _prediction(record: object, where: str) -> StancePrediction:
+def _prediction(record: object, where: str, stances: Sequence[str]) -> StancePrediction:
     if not isinstance(record, dict):
         raise InputError(where, "needs a JSON object with segment_id, label, scores, model_version, uncertainty")
     segment_id, label, scores = record.get("segment_id"), record.get("label"), record.get("scores")
@@ -48,10 +52,10 @@ def _prediction(record: object, where: str) -> StancePrediction:
         raise InputError(
             where, "has no segment_id: predict from `stance-corpus segment` output, whose lines carry segment ids"
         )
-    if label not in STANCE_LABELS:
-        raise InputError(where, f"label {label!r} is not one of {', '.join(STANCE_LABELS)}")
-    if not isinstance(scores, dict) or not scores or not set(scores) <= set(STANCE_LABELS):
-        raise InputError(where, f"scores {scores!r} must map labels among {', '.join(STANCE_LABELS)} to numbers")
+    if not isinstance(label, str) or label not in stances:
+        raise InputError(where, f"label {label!r} is not one of {', '.join(stances)}")
+    if not isinstance(scores, dict) or not scores or not set(scores) <= set(stances):
+        raise InputError(where, f"scores {scores!r} must map labels among {', '.join(stances)} to numbers")
     if not all(_is_probability(value) for value in scores.values()):
         raise InputError(where, f"scores {scores} must each be a number in [0, 1]")
     if scores.get(label) != max(scores.values()):
@@ -62,12 +66,12 @@ def _prediction(record: object, where: str) -> StancePrediction:
         raise InputError(where, f"uncertainty {uncertainty!r} must be a number in [0, 1]")
     return StancePrediction(
         segment_id=segment_id,
-        label=Stance(label),
-        scores={Stance(name): float(value) for name, value in scores.items()},
+        label=label,
+        scores={name: float(value) for name, value in scores.items()},
         model_version=model_version,
         uncertainty=float(uncertainty),
     )
 
 
-def _is_probability(value: object) -> bool:
+def _is_probability(value: object) -> TypeGuard[float]:
     return isinstance(value, int | float) and not isinstance(value, bool) and 0.0 <= value <= 1.0

@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import json
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pyarrow as pa
@@ -17,11 +18,27 @@ import pyarrow.parquet as pq
 from datatrove.data import Document, DocumentsPipeline
 from datatrove.pipeline.base import PipelineStep
 from datatrove.utils.word_tokenizers import WordTokenizer
+from stance_corpus.corpus.actors import MentionContext
 from stance_corpus.corpus.errors import InputError
 from stance_corpus.corpus.files import atomic_path
-from stance_corpus.corpus.schema import Actor, Article
+from stance_corpus.corpus.schema import Actor, Article, Target
+from stance_corpus.corpus.segment import SegmentationConfig
 from stance_corpus.pool.inputs import ImportSettings, iter_shard
-from stance_corpus.pool.rows import SCHEMA, actor_mentions, article_metadata, cached_model, score_rows, segment_rows
+from stance_corpus.pool.rows import (
+    actor_mentions,
+    article_metadata,
+    cached_model,
+    score_rows,
+    segment_rows,
+    shard_schema,
+)
+
+if TYPE_CHECKING:
+    from stance_corpus.baselines.predict import ModelBundle
+
+# The metadata key under which a segment document carries its gazetteer context (its article's text and the
+# target) from SegmentArticles to FindActors, which removes it: the context of scoped aliases, not a shard column.
+MENTION_CONTEXT = "_mention_context"
 
 
 def shard_name(rank: int, suffix: str) -> str:
@@ -120,28 +137,30 @@ class RecordDuplicates(PipelineStep):
 
 
 class SegmentArticles(PipelineStep):
-    """Article documents in, one document per segment out (`stance-corpus segment`'s segments and ids); the row of
-    the pool shard travels as the document's metadata."""
+    """Article documents in, one document per segment out (`stance-corpus segment`'s segments and ids, with the
+    project's page furniture); the row of the pool shard travels as the document's metadata."""
 
     type = "✂️ - SEGMENT"
     name = "stance-corpus segment"
 
-    def __init__(self, target: str) -> None:
+    def __init__(self, target: Target, config: SegmentationConfig) -> None:
         super().__init__()
         self.target = target
+        self.config = config
 
     def run(self, data: DocumentsPipeline, rank: int = 0, world_size: int = 1) -> DocumentsPipeline:
         for document in data:
             with self.track_time():
-                rows = segment_rows(article_of(document), self.target)
+                rows = segment_rows(article_of(document), self.target, self.config)
+                context = MentionContext(target=self.target.id, article_text=document.text)
                 self.stat_update("segments", value=len(rows))
             for row in rows:
-                yield Document(text=row["text"], id=row["segment_id"], metadata=row)
+                yield Document(text=row["text"], id=row["segment_id"], metadata={**row, MENTION_CONTEXT: context})
 
 
 class FindActors(PipelineStep):
-    """The gazetteer's actor mentions of each segment (corpus.actors.find_actor_mentions), the pre-annotations
-    `stance-corpus annotate` pushes."""
+    """The gazetteer's actor mentions of each segment (corpus.actors.find_actor_mentions, scoped aliases in the
+    context of the article and the target), the pre-annotations `stance-corpus annotate` pushes."""
 
     type = "🏷 - ANNOTATE"
     name = "stance-corpus gazetteer"
@@ -153,7 +172,8 @@ class FindActors(PipelineStep):
     def run(self, data: DocumentsPipeline, rank: int = 0, world_size: int = 1) -> DocumentsPipeline:
         for document in data:
             with self.track_time():
-                mentions = actor_mentions(document.text, self.registry)
+                context = document.metadata.pop(MENTION_CONTEXT)
+                mentions = actor_mentions(document.text, self.registry, context)
                 document.metadata["actors"] = mentions
                 self.stat_update("mentions", value=len(mentions))
             yield document
@@ -180,7 +200,7 @@ class ScoreStance(PipelineStep):
                 batch = []
         yield from self._scored(bundle, batch)
 
-    def _scored(self, bundle: dict, batch: list[Document]) -> list[Document]:
+    def _scored(self, bundle: ModelBundle, batch: list[Document]) -> list[Document]:
         with self.track_time(unit="batch"):
             score_rows(bundle, (document.metadata for document in batch))
             self.stat_update("scored", value=sum(document.metadata["uncertainty"] is not None for document in batch))
@@ -188,15 +208,17 @@ class ScoreStance(PipelineStep):
 
 
 class WriteSegments(PipelineStep):
-    """The task's rows as one parquet shard, `segments/<task>.parquet` (schema: pool/rows.py), written in row groups
-    beside the target and renamed onto it at the end: a shard is either absent or whole."""
+    """The task's rows as one parquet shard, `segments/<task>.parquet` (schema: pool/rows.py, with a score column
+    per stance label of the model), written in row groups beside the target and renamed onto it at the end: a shard
+    is either absent or whole."""
 
     type = "💽 - WRITER"
     name = "stance-corpus pool shard"
 
-    def __init__(self, output_folder: str, row_group_size: int = 20_000) -> None:
+    def __init__(self, output_folder: str, labels: tuple[str, ...], row_group_size: int = 20_000) -> None:
         super().__init__()
         self.output_folder = Path(output_folder)
+        self.labels = labels
         self.row_group_size = row_group_size
 
     def run(self, data: DocumentsPipeline, rank: int = 0, world_size: int = 1) -> DocumentsPipeline:
@@ -204,7 +226,7 @@ class WriteSegments(PipelineStep):
         for stale in self.output_folder.glob(f".{path.name}.*"):  # left by a task that was killed
             stale.unlink(missing_ok=True)
         with atomic_path(path) as temporary:
-            writer = pq.ParquetWriter(temporary, SCHEMA, compression="zstd")
+            writer = pq.ParquetWriter(temporary, shard_schema(self.labels), compression="zstd")
             try:
                 rows: list[dict] = []
                 for document in data:
@@ -222,7 +244,7 @@ class WriteSegments(PipelineStep):
         if not rows:
             return
         with self.track_time(unit="row group"):
-            writer.write_table(pa.Table.from_pylist(rows, schema=SCHEMA))
+            writer.write_table(pa.Table.from_pylist(rows, schema=writer.schema))
             self.stat_update("rows", value=len(rows))
 
 

@@ -6,7 +6,6 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from stance_corpus.corpus.actors import REGISTRY_FILE
 from stance_corpus.corpus.errors import InputError
 
 EXECUTORS = ("local", "slurm", "ray")
@@ -14,13 +13,16 @@ STRATEGIES = ("uncertainty", "diverse", "random", "stratified")
 
 
 def add_commands(subparsers: argparse._SubParsersAction) -> None:
+    """Mount `pool` and `select` on the `stance-corpus` parser."""
     pool = subparsers.add_parser(
         "pool",
         help="import, deduplicate, segment, pre-annotate and score a large article collection (datatrove)",
         description="Build a pool in OUT from INPUT seed folders and files of articles in any format `stance-corpus "
         "ingest` reads (read, extracted and checked as ingest does, with the same ids): MinHash deduplication, "
-        "`stance-corpus segment`'s segments and ids, gazetteer actor mentions and the stance model's scores, as parquet shards OUT/segments/*.parquet with OUT/manifest.json. Runs on "
-        "datatrove's local, Slurm or Ray executor. Running the same command again resumes an interrupted pool: "
+        "`stance-corpus segment`'s segments and ids (the project's page furniture), the gazetteer's actor mentions "
+        "(the project's registry) and the stance model's scores for one target of the project, as parquet shards "
+        "OUT/segments/*.parquet with OUT/manifest.json. Runs on datatrove's local, Slurm or Ray executor. "
+        "Running the same command again resumes an interrupted pool: "
         "finished tasks are skipped. Needs `pip install 'stance-corpus[scale]'` (docs/pool.md).",
     )
     pool.add_argument("inputs", nargs="+", metavar="INPUT")
@@ -29,8 +31,10 @@ def add_commands(subparsers: argparse._SubParsersAction) -> None:
         "--model", type=Path, required=True, metavar="FILE",
         help="a stance model file of `stance-corpus baseline` (reports/<version>/models/*.skops)",
     )
-    pool.add_argument("--actors", type=Path, default=REGISTRY_FILE, help="actor registry of the gazetteer")
-    pool.add_argument("--target", help="the stance target of every segment (default: the model's, if it had one)")
+    pool.add_argument(
+        "--target", metavar="ID",
+        help="the project's target of every segment (default: the project's one default target, or its only one)",
+    )
     pool.add_argument("--tasks", type=int, metavar="N", help="shards of the pool (default: 4 per local worker)")
     pool.add_argument("--license", metavar="TEXT", help="licence of import records without one (as for ingest)")
     pool.add_argument("--language", metavar="TAG", help="BCP 47 language of import records without one (e.g. en)")
@@ -77,10 +81,11 @@ def add_commands(subparsers: argparse._SubParsersAction) -> None:
         "(repeatable)",
     )
     select.add_argument("--out", type=Path, metavar="DIR", help="default: POOL/selections/STRATEGY-N-seedS")
-    select.set_defaults(run=run_select)
+    select.set_defaults(run=run_select, takes_project=False)  # the pool holds all it needs
 
 
 def run_pool(args: argparse.Namespace) -> None:
+    """`stance-corpus pool`: build or resume the pool, then print its counts (or, on Slurm, what was queued)."""
     try:
         from stance_corpus.pool.engine import EngineSettings, quiet_logs
         from stance_corpus.pool.inputs import ImportSettings
@@ -106,7 +111,7 @@ def run_pool(args: argparse.Namespace) -> None:
     options = PoolOptions(
         inputs=tuple(args.inputs),
         model=str(args.model),
-        actors=str(args.actors),
+        project=str(args.project),
         target=args.target,
         tasks=args.tasks,
         dedup=not args.no_dedup,
@@ -125,7 +130,8 @@ def run_pool(args: argparse.Namespace) -> None:
         f"dropped ({counts['duplicate_groups']} group(s), {args.out}/duplicates.jsonl), {counts['articles']} kept"
     )
     print(f"{counts['segments']} segments ({kinds}); {counts['scored_segments']} scored, {counts['actor_mentions']} "
-          f"actor mention(s); {len(result['shards'])} shard(s) in {args.out}/segments, manifest {args.out}/manifest.json")
+          f"actor mention(s); {len(result['shards'])} shard(s) in {args.out}/segments, manifest "
+          f"{args.out}/manifest.json")
 
 
 def _key_value(option: str) -> tuple[str, str]:
@@ -136,12 +142,14 @@ def _key_value(option: str) -> tuple[str, str]:
 
 
 def run_select(args: argparse.Namespace) -> None:
+    """`stance-corpus select`: choose, write the selection and print how it differs from a random one."""
     from stance_corpus.pool.select import select
 
     out = args.out or args.pool / "selections" / f"{args.strategy}-{args.budget}-seed{args.seed}"
     report = select(args.pool, out, args.budget, args.strategy, args.seed, args.by, tuple(args.exclude))
     chosen, random, differences = report["chosen"], report["random"], report["differences"]
-    print(f"{out}: {chosen['segments']} of {report['candidates']} candidate segments ({args.strategy}, seed {args.seed})")
+    print(f"{out}: {chosen['segments']} of {report['candidates']} candidate segments ({args.strategy}, "
+          f"seed {args.seed})")
     print(f"  push them: stance-corpus annotate --selection {out}/tasks.jsonl --predictions {out}/predictions.jsonl")
     print(f"  {'':<24} {'chosen':>10} {'random':>10}")
     print(f"  {'mean uncertainty':<24} {chosen['uncertainty']['mean']:>10.3f} {random['uncertainty']['mean']:>10.3f}")
@@ -149,6 +157,7 @@ def run_select(args: argparse.Namespace) -> None:
     for label in chosen["predicted"]:
         print(f"  {'predicted ' + label:<24} {chosen['predicted'][label]:>10.1%} {random['predicted'][label]:>10.1%}")
     for source in sorted(chosen["sources"].keys() | random["sources"].keys()):
-        print(f"  {source[:24]:<24} {chosen['sources'].get(source, 0):>10.1%} {random['sources'].get(source, 0):>10.1%}")
+        shares = chosen["sources"].get(source, 0), random["sources"].get(source, 0)
+        print(f"  {source[:24]:<24} {shares[0]:>10.1%} {shares[1]:>10.1%}")
     print(f"  total variation from random: sources {differences['sources_tv']:.3f}, predicted labels "
           f"{differences['predicted_labels_tv']:.3f} (report: {out}/report.json)")

@@ -30,7 +30,7 @@ from datatrove.executor import LocalPipelineExecutor
 from datatrove.executor.base import PipelineExecutor
 from datatrove.pipeline.base import PipelineStep
 from datatrove.utils.stats import PipelineStats
-from stance_corpus.corpus.errors import PoolError
+from stance_corpus.pool.errors import PoolError
 
 EXECUTORS = ("local", "slurm", "ray")
 

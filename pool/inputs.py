@@ -14,6 +14,7 @@ assignment depends on the inputs and world_size only, so a re-run gives every ta
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -23,7 +24,7 @@ from stance_corpus.corpus.errors import InputError
 from stance_corpus.corpus.ingest.importer import process_record
 from stance_corpus.corpus.ingest.readers import DEFAULT_FIELDS, FieldMap, reader_of, source_files
 from stance_corpus.corpus.ingest.records import SourceDefaults
-from stance_corpus.corpus.schema import Article, ImportProblem, SourceRecord
+from stance_corpus.corpus.schema import Article, ImportProblem, Scheme, SourceRecord
 
 
 @dataclass(frozen=True)
@@ -36,25 +37,28 @@ class ImportSettings:
     id_field: str | None = None
 
     def defaults(self) -> SourceDefaults:
+        """The import path's defaults for these settings."""
         return SourceDefaults(
             license=self.license, language=self.language, use_source_ids=self.id_field is not None,
             near_duplicates=False,  # the pool finds near duplicates with datatrove's MinHash stages
         )
 
     def fields(self) -> FieldMap:
+        """The import path's field names for these settings."""
         return DEFAULT_FIELDS.with_names(id=self.id_field)
 
 
-def resolve_inputs(paths: list[str | Path]) -> list[Path]:
+def resolve_inputs(paths: list[str | Path], scheme: Scheme) -> list[Path]:
     """The seed folders and import files that `paths` name (folders, files, glob patterns), in a stable order;
-    InputError for a path that names none."""
+    InputError for a path that names none, or a seed folder whose actor registry does not fit the project's
+    `scheme`."""
     if not paths:
         raise InputError("stance-corpus pool", "no input given: name seed folders or files of articles")
     inputs: list[Path] = []
     for raw in paths:
         path = Path(raw)
         if path.is_dir() and (path / CATALOGUE_NAME).is_file():
-            check_registry(path)  # a bad actors.jsonl beside the seeds stops the pool, as it stops `segment`
+            check_registry(path, scheme)  # a bad actors.jsonl beside the seeds stops the pool, as it stops `segment`
             inputs.append(path)
             continue
         found = [Path(file) for file in source_files([str(raw)]) if str(file) != "-"]
@@ -72,9 +76,18 @@ def iter_shard(inputs: list[Path], rank: int, world_size: int, settings: ImportS
     for number, path in enumerate(inputs):
         if len(inputs) >= world_size:
             if number % world_size == rank:
-                yield from _read(path, lambda _: True, settings)
+                yield from _read(path, _every, settings)
         else:
-            yield from _read(path, lambda index, number=number: (number + index) % world_size == rank, settings)
+            yield from _read(path, functools.partial(_every_nth, world_size, rank - number), settings)
+
+
+def _every(index: int) -> bool:
+    return True
+
+
+def _every_nth(world_size: int, offset: int, index: int) -> bool:
+    """Whether the article at `index` of an input is one of a task's: (number + index) % world_size == rank."""
+    return (index - offset) % world_size == 0
 
 
 def _read(path: Path, mine: Callable[[int], bool], settings: ImportSettings) -> Iterator[Article]:

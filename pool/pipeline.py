@@ -27,12 +27,21 @@ from contextlib import AbstractContextManager
 from dataclasses import asdict, dataclass, field
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from stance_corpus.corpus.actors import load_actor_registry
-from stance_corpus.corpus.errors import PoolError
+from stance_corpus.corpus.errors import InputError
 from stance_corpus.corpus.files import write_text_atomic
+from stance_corpus.corpus.project import Project, load_project
+from stance_corpus.corpus.schema import Actor, Target
+from stance_corpus.corpus.segment import SegmentationConfig
 from stance_corpus.pool.engine import EngineSettings, make_executor, run_stages
+from stance_corpus.pool.errors import PoolError
 from stance_corpus.pool.inputs import ImportSettings, resolve_inputs
+
+if TYPE_CHECKING:
+    from datatrove.executor.base import PipelineExecutor
+    from datatrove.pipeline.base import PipelineStep
 
 POOL_FILE = "pool.json"
 MANIFEST_FILE = "manifest.json"
@@ -50,28 +59,31 @@ class PoolOptions:
 
     inputs: tuple[str, ...]
     model: str
-    actors: str
-    target: str | None = None
+    project: str = "."  # the corpus project: its scheme, target, actor registry and page furniture
+    target: str | None = None  # a target id of the project (default: its one default target)
     tasks: int | None = None  # default: 4 per local worker, so that a crash loses little and workers stay busy
     dedup: bool = True
-    imports: ImportSettings = field(default_factory=ImportSettings)  # licence, language, id field of import files (as for ingest)
+    # The licence, language and id field of import files (as for ingest).
+    imports: ImportSettings = field(default_factory=ImportSettings)
 
 
 def build_pool(
     out: Path,
     options: PoolOptions,
     settings: EngineSettings,
-    observe: Callable[[str], AbstractContextManager] | None = None,
-) -> dict:
+    observe: Callable[[str], AbstractContextManager[Any]] | None = None,
+) -> dict[str, Any]:
     """Build (or resume) the pool in `out`; returns the manifest (for slurm: the settings the jobs were queued with,
     the manifest comes when they have run). `observe(stage name)` is entered around each stage run here."""
-    from stance_corpus.baselines.predict import load_model, model_version
-    from stance_corpus.pool.rows import model_target
+    from stance_corpus.baselines.predict import load_model
+    from stance_corpus.pool.rows import check_model
 
-    inputs = resolve_inputs(list(options.inputs))
-    registry = load_actor_registry(Path(options.actors))
+    project = load_project(options.project)
+    target = pool_target(project, options.target)
+    inputs = resolve_inputs(list(options.inputs), project.scheme)
+    registry = load_actor_registry(project.actors, project.scheme)
     bundle = load_model(Path(options.model))
-    target = model_target(bundle, options.target, options.model)
+    check_model(bundle, target, project.scheme.stance_names, options.model)
     tasks = options.tasks or 4 * (settings.workers or _cores())
     if tasks < 1:
         raise PoolError("--tasks must be 1 or more")
@@ -79,9 +91,11 @@ def build_pool(
         "format": FORMAT,
         "inputs": [_fingerprint(path) for path in inputs],
         "model": {"file": str(Path(options.model).resolve()), "sha256": _sha256(Path(options.model)),
-                  "model_version": model_version(bundle["model"], bundle["dataset_version"])},
-        "actors": {"file": str(Path(options.actors).resolve()), "sha256": _sha256(Path(options.actors))},
-        "target": target,
+                  "model_version": bundle.model_version},
+        "labels": list(bundle.labels),
+        "project": {"config": str(project.config_path.resolve()), "sha256": _sha256(project.config_path)},
+        "actors": {"file": str(project.actors.resolve()), "sha256": _sha256(project.actors)},
+        "target": {"id": target.id, "name": target.name},
         "tasks": tasks,
         "dedup": options.dedup,
         "imports": asdict(options.imports),
@@ -93,9 +107,10 @@ def build_pool(
         work.mkdir(parents=True, exist_ok=True)
         shutil.copyfile(options.model, model_copy)
     stages = _stages(
-        out, [str(path) for path in inputs], options.imports, str(model_copy), registry, target, tasks, options.dedup
+        out, [str(path) for path in inputs], options.imports, str(model_copy), registry, target,
+        project.segmentation, bundle.labels, tasks, options.dedup,
     )
-    executors: list = []
+    executors: list[PipelineExecutor] = []
     for name, pipeline, stage_tasks in stages:
         depends = executors[-1] if executors else None
         executors.append(make_executor(settings, name, pipeline, stage_tasks, work / "logs" / name, depends))
@@ -105,13 +120,31 @@ def build_pool(
     return json.loads((out / MANIFEST_FILE).read_text(encoding="utf-8"))
 
 
+def pool_target(project: Project, target_id: str | None) -> Target:
+    """The pool's target: `--target ID` of the project, else the project's one default target (that of articles
+    whose catalogue lists none, as imported ones), else its only target."""
+    scheme = project.scheme
+    if target_id is not None:
+        if target_id not in scheme.target_ids:
+            known = ", ".join(scheme.target_ids)
+            raise InputError("--target", f"{target_id!r} is not a target of {project.config_path} ({known})")
+        return scheme.target(target_id)
+    if len(project.default_targets) == 1:
+        return scheme.target(project.default_targets[0])
+    if len(scheme.targets) == 1:
+        return scheme.targets[0]
+    raise InputError(
+        "--target", f"{project.config_path} has several targets ({', '.join(scheme.target_ids)}): name the pool's"
+    )
+
+
 def _cores() -> int:
     import os
 
     return os.cpu_count() or 1
 
 
-def _claim(out: Path, started: dict) -> None:
+def _claim(out: Path, started: dict[str, Any]) -> None:
     """Start a new pool in `out`, or resume the one started there with the same inputs and options; anything else
     in `out` is refused (a pool never writes into a folder that is not its own)."""
     record = out / POOL_FILE
@@ -129,7 +162,7 @@ def _claim(out: Path, started: dict) -> None:
     write_text_atomic(record, json.dumps(started, indent=2, ensure_ascii=False) + "\n")
 
 
-def _fingerprint(path: Path) -> dict:
+def _fingerprint(path: Path) -> dict[str, Any]:
     """An input as the pool records it: its path and, to notice edits before a resume, its size and change time
     (a seed folder: those of its catalogue)."""
     stat = (path / "articles.jsonl" if path.is_dir() else path).stat()
@@ -149,11 +182,13 @@ def _stages(
     inputs: list[str],
     imports: ImportSettings,
     model_file: str,
-    registry: dict,
-    target: str,
+    registry: dict[str, Actor],
+    target: Target,
+    segmentation: SegmentationConfig,
+    labels: tuple[str, ...],
     tasks: int,
     dedup: bool,
-):
+) -> list[tuple[str, list[PipelineStep], int]]:
     """(name, datatrove pipeline, tasks) of each stage, in order."""
     from datatrove.pipeline.dedup.minhash import (
         MinhashConfig,
@@ -178,7 +213,7 @@ def _stages(
     counts, minhash = str(work / "articles"), work / "minhash"
     # sha1 shingle hashes: datatrove's default, xxhash, needs xxhash<4, and `datasets` installs xxhash 4.
     config = MinhashConfig(num_buckets=BUCKET_TASKS, hash_config=HashConfig(precision=64, hash_fc="sha1"))
-    stages = []
+    stages: list[tuple[str, list[PipelineStep], int]] = []
     if dedup:
         stages += [
             (
@@ -194,7 +229,7 @@ def _stages(
             ("cluster", [MinhashDedupCluster(str(minhash / "buckets"), str(minhash / "clusters"), config=config,
                                              save_cluster_id=True)], 1),
         ]
-        annotate_input = [
+        annotate_input: list[PipelineStep] = [
             ReadArticles(inputs, imports, counts, record=False),
             RecordDuplicates(str(minhash / "clusters"), str(work / "duplicates")),
             MinhashDedupFilter(str(minhash / "clusters")),
@@ -206,10 +241,10 @@ def _stages(
             "segment",
             [
                 *annotate_input,
-                SegmentArticles(target),
+                SegmentArticles(target, segmentation),
                 FindActors(registry),
                 ScoreStance(model_file),
-                WriteSegments(str(out / SEGMENTS_DIR)),
+                WriteSegments(str(out / SEGMENTS_DIR), labels),
             ],
             tasks,
         )
@@ -218,13 +253,13 @@ def _stages(
     return stages
 
 
-def write_manifest(out: Path) -> dict:
+def write_manifest(out: Path) -> dict[str, Any]:
     """POOL/manifest.json and POOL/duplicates.jsonl from the finished shards: counts, per-shard rows, bytes and
     sha256, duplicate groups (kept id, dropped ids), the pool's options and the versions of the libraries."""
     import pyarrow.parquet as pq
 
     started = json.loads((out / POOL_FILE).read_text(encoding="utf-8"))
-    shards: list[dict] = []
+    shards: list[dict[str, Any]] = []
     kinds: Counter[str] = Counter()
     articles = scored = mentions = 0
     for rank in range(started["tasks"]):
@@ -258,6 +293,8 @@ def write_manifest(out: Path) -> dict:
         "duplicates": {"file": DUPLICATES_FILE, "sha256": hashlib.sha256(lines.encode()).hexdigest()},
         "inputs": [{"path": item["path"], "bytes": item["bytes"]} for item in started["inputs"]],
         "model": started["model"],
+        "labels": started["labels"],
+        "project": started["project"],
         "actors": started["actors"],
         "target": started["target"],
         "tasks": started["tasks"],
@@ -269,9 +306,9 @@ def write_manifest(out: Path) -> dict:
     return manifest
 
 
-def _duplicate_groups(folder: Path, tasks: int) -> list[dict]:
+def _duplicate_groups(folder: Path, tasks: int) -> list[dict[str, Any]]:
     """One {"kept", "dropped"} per MinHash cluster, from the per-task duplicate reports, sorted by kept id."""
-    members: dict[int, dict] = {}
+    members: dict[int, dict[str, Any]] = {}
     for rank in range(tasks):
         path = folder / f"{rank:05d}.jsonl"
         for line in path.read_text(encoding="utf-8").splitlines():

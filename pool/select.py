@@ -22,41 +22,47 @@ import json
 from collections import Counter
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
-from stance_corpus.corpus.errors import InputError, PoolError
+from stance_corpus.corpus.errors import InputError
 from stance_corpus.corpus.files import atomic_path, write_text_atomic
 from stance_corpus.corpus.jsonl import read_jsonl, write_jsonl
-from stance_corpus.corpus.schema import STANCE_LABELS
-from stance_corpus.labeling.tasks import TASK_FIELDS
+from stance_corpus.corpus.schema import TaskData
+from stance_corpus.labeling.selection import TASK_FIELDS, selection_line
+from stance_corpus.pool.errors import PoolError
 from stance_corpus.pool.pipeline import MANIFEST_FILE
+from stance_corpus.pool.rows import score_column, shard_schema
 
 STRATEGIES = ("uncertainty", "diverse", "random", "stratified")
 STRATA = ("source", "published", "target")
-COLUMNS = ("segment_id", "article_id", "kind", "text", "source", "published", "target", "headline", "previous", "next",
-           "stance", *(f"score_{label}" for label in STANCE_LABELS), "uncertainty", "model_version")
+COLUMNS = ("segment_id", "article_id", "kind", "text", "source", "published", "target_id", "target", "headline",
+           "previous", "next", "actors", "stance", "uncertainty", "model_version")
 REPORT_FILE = "report.json"
 
 
-def read_candidates(pool: Path, exclude: list[Path]) -> pa.Table:
-    """The scored segments of a finished pool, in shard order, without the excluded segment ids."""
+def read_candidates(pool: Path, exclude: list[Path]) -> tuple[pa.Table, tuple[str, ...]]:
+    """The scored segments of a finished pool, in shard order, without the excluded segment ids; and the stance
+    labels of the pool's model (a score column each, pool/rows.py)."""
     manifest_path = pool / MANIFEST_FILE
     if not manifest_path.is_file():
         raise PoolError(f"{pool} has no {MANIFEST_FILE}: not a finished pool (`stance-corpus pool` builds one)")
     manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
+    labels = tuple(manifest["labels"])
+    columns = [*COLUMNS, *(score_column(label) for label in labels)]
     tables = []
     for shard in manifest["shards"]:
-        table = pq.read_table(pool / shard["file"], columns=list(COLUMNS))
+        table = pq.read_table(pool / shard["file"], columns=columns)
         tables.append(table.filter(table.column("uncertainty").is_valid()))
-    candidates = pa.concat_tables(tables) if tables else pa.table({name: [] for name in COLUMNS})
+    candidates = pa.concat_tables(tables) if tables else shard_schema(labels).empty_table().select(columns)
     excluded = _excluded_ids(exclude)
     if excluded:
         chosen_before = pc.is_in(candidates.column("segment_id"), pa.array(excluded))  # type: ignore[attr-defined]
         candidates = candidates.filter(pc.invert(chosen_before))  # type: ignore[attr-defined]
-    return candidates
+    return candidates, labels
 
 
 def _excluded_ids(paths: list[Path]) -> list[str]:
@@ -157,10 +163,10 @@ _STRATEGIES: dict[str, Callable[[pa.Table, int, np.random.Generator, str], np.nd
 }
 
 
-def describe(rows: pa.Table) -> dict:
+def describe(rows: pa.Table, labels: tuple[str, ...]) -> dict[str, Any]:
     """Score, predicted-label and source distributions of a set of segments."""
     uncertainty = rows.column("uncertainty").to_numpy()
-    labels = Counter(rows.column("stance").to_pylist())
+    predicted = Counter(rows.column("stance").to_pylist())
     sources = Counter(value or "(unknown)" for value in rows.column("source").to_pylist())
     return {
         "segments": rows.num_rows,
@@ -170,7 +176,7 @@ def describe(rows: pa.Table) -> dict:
             "median": round(float(np.median(uncertainty)), 4),
             "quartiles": [round(float(q), 4) for q in np.quantile(uncertainty, [0.25, 0.75])],
         },
-        "predicted": {label: round(labels[label] / rows.num_rows, 4) for label in STANCE_LABELS},
+        "predicted": {label: round(predicted[label] / rows.num_rows, 4) for label in labels},
         "sources": {name: round(count / rows.num_rows, 4) for name, count in sorted(sources.items())},
     }
 
@@ -188,11 +194,12 @@ def select(
     OUT must not exist yet: a selection is never overwritten (annotators may be working on it)."""
     if out.exists():
         raise InputError(out, "exists: a selection is never overwritten; give a new --out")
-    candidates = read_candidates(pool, list(exclude))
+    candidates, labels = read_candidates(pool, list(exclude))
     positions = choose(candidates, budget, strategy, seed, by)
     chosen = candidates.take(pa.array(positions))
     baseline = candidates.take(pa.array(_random(candidates, len(positions), np.random.default_rng(seed), by)))
-    chosen_stats, random_stats, pool_stats = describe(chosen), describe(baseline), describe(candidates)
+    chosen_stats, random_stats = describe(chosen, labels), describe(baseline, labels)
+    pool_stats = describe(candidates, labels)
     report = {
         "pool": str(pool),
         "strategy": strategy,
@@ -211,12 +218,16 @@ def select(
         },
     }
     rows = chosen.to_pylist()
-    tasks = [{name: row[name] if row[name] is not None else "" for name in TASK_FIELDS} for row in rows]
+    tasks = [
+        selection_line(TaskData(**{name: row[name] if row[name] is not None else "" for name in TASK_FIELDS}),
+                       row["actors"])
+        for row in rows
+    ]
     predictions = [
         {
             "segment_id": row["segment_id"],
             "label": row["stance"],
-            "scores": {label: row[f"score_{label}"] for label in STANCE_LABELS if row[f"score_{label}"] is not None},
+            "scores": {label: row[score_column(label)] for label in labels if row[score_column(label)] is not None},
             "model_version": row["model_version"],
             "uncertainty": row["uncertainty"],
         }

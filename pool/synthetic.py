@@ -70,7 +70,8 @@ def shared_texts(shared: Path) -> list[SourceText]:
             continue
         for line in (folder / "documents.json").read_text(encoding="utf-8").splitlines():
             record = json.loads(line)
-            texts.append(_source_text(record["sourceName"], RE3D_LICENSES[folder.name], record["title"], record["text"]))
+            license = RE3D_LICENSES[folder.name]
+            texts.append(_source_text(record["sourceName"], license, record["title"], record["text"]))
     for line in (shared / GUM).read_text(encoding="utf-8").splitlines():
         record = json.loads(line)
         title, _, body = record["text"].partition("\n\n")
@@ -82,7 +83,9 @@ def _source_text(source: str, license: str, title: str, text: str) -> SourceText
     article = Article(id="x", text=f"{title}\n\n{text}", title=title, source=source, published=None, url=None,
                       language="en", license=license)
     sentences = tuple(
-        segment.text for segment in segment_article(article) if segment.kind == SegmentKind.BODY and "\n" not in segment.text
+        segment.text
+        for segment in segment_article(article)
+        if segment.kind == SegmentKind.BODY and "\n" not in segment.text
     )
     return SourceText(source, license, title.strip(), sentences)
 
@@ -157,7 +160,8 @@ def _swaps(rng: random.Random) -> dict[str, str]:
     return chosen
 
 
-_NAMES = re.compile(r"\b(" + "|".join(sorted({name for pair in NAME_SWAPS for name in pair}, key=len, reverse=True)) + r")\b")
+_SWAPPED = sorted({name for pair in NAME_SWAPS for name in pair}, key=len, reverse=True)
+_NAMES = re.compile(r"\b(" + "|".join(_SWAPPED) + r")\b")
 
 
 def _swap(text: str, swaps: dict[str, str]) -> str:

@@ -8,7 +8,7 @@ already annotated are left as they are, so running it twice records nothing twic
 
 The seed's annotation passes reached Label Studio this way (DATASET_CARD.md, "Annotators, dates and agreement"):
 
-    .venv/bin/python scripts/record_annotation_pass.py LABELS.jsonl --annotator EMAIL [--project stance-corpus]
+    .venv/bin/python scripts/record_annotation_pass.py LABELS.jsonl --annotator EMAIL [--project DIR] [--target ID]
 
 Connection as for every command: LABEL_STUDIO_URL + LABEL_STUDIO_API_KEY, else the embedded server of --data-dir.
 """
@@ -21,22 +21,29 @@ from pathlib import Path
 
 from stance_corpus.corpus.errors import InputError, StanceCorpusError
 from stance_corpus.corpus.jsonl import read_jsonl
-from stance_corpus.corpus.schema import Annotation
+from stance_corpus.corpus.project import Project, load_project
+from stance_corpus.corpus.schema import Annotation, Target
 from stance_corpus.corpus.store import annotation_from_record
-from stance_corpus.labeling.cli import DEFAULT_PROJECT
-from stance_corpus.labeling.convert import result_from_labels
+from stance_corpus.labeling.annotate import select_targets
+from stance_corpus.labeling.convert import required_id, result_from_labels
 from stance_corpus.labeling.push import existing_tasks, find_project
 from stance_corpus.labeling.server import EMBEDDED_DATA_DIR, open_label_studio
 from tqdm import tqdm
 
 
-def record_pass(labels_path: Path, annotator: str, project_title: str, data_dir: Path) -> tuple[int, int]:
-    """(recorded, already there) for the annotation pass in labels_path, recorded as `annotator`."""
+def record_pass(
+    labels_path: Path, annotator: str, project: Project, target: Target, data_dir: Path
+) -> tuple[int, int]:
+    """(recorded, already there) for the annotation pass in labels_path of `target`, recorded as `annotator`."""
+    project_title = target.label_studio_title
     with open_label_studio(data_dir) as (client, url, _server):
-        project = find_project(client, project_title)
-        if project is None:
-            raise InputError(project_title, f"no such Label Studio project at {url}: run `stance-corpus annotate` first")
-        tasks = {data["segment_id"]: (task_id, data) for task_id, data, _ in existing_tasks(client, project.id)}
+        ls_project = find_project(client, project_title)
+        if ls_project is None:
+            raise InputError(
+                project_title, f"no such Label Studio project at {url}: run `stance-corpus annotate` first"
+            )
+        project_id = required_id(ls_project.id, f"project {project_title!r}")
+        tasks = {task.data.segment_id: (task.id, task.data) for task in existing_tasks(client, project_id, target.id)}
         user = next((u for u in client.users.list() if u.email == annotator), None)
         if user is None:
             user = client.users.create(email=annotator, username=annotator.split("@")[0])
@@ -52,18 +59,20 @@ def record_pass(labels_path: Path, annotator: str, project_title: str, data_dir:
             if not isinstance(labels, dict):
                 raise InputError(where, "not a JSON object")
             if labels.get("segment_id") not in tasks:
-                raise InputError(where, f"segment {labels.get('segment_id')!r} has no task in project {project_title!r}")
+                raise InputError(
+                    where, f"segment {labels.get('segment_id')!r} has no task in project {project_title!r}"
+                )
             task_id, data = tasks[labels["segment_id"]]
             if task_id in checked:
                 raise InputError(where, f"segment {labels['segment_id']!r} is on an earlier line too")
             record = {
                 **labels,
-                "article_id": data["article_id"],
-                "text": data["text"],
-                "target": data["target"],
+                "article_id": data.article_id,
+                "text": data.text,
+                "target": target.id,
                 "annotator": annotator,
             }
-            checked[task_id] = annotation_from_record(record, where)
+            checked[task_id] = annotation_from_record(record, where, project.scheme)
         to_record = [(task_id, annotation) for task_id, annotation in checked.items() if task_id not in annotated]
         for task_id, annotation in tqdm(to_record, desc=f"recording {annotator}", unit="task"):
             result = result_from_labels(annotation.text, annotation.stance, annotation.actors)
@@ -75,13 +84,18 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("labels", type=Path, help="JSONL of one pass: segment_id, stance, actors")
     parser.add_argument("--annotator", required=True, metavar="EMAIL", help="the Label Studio user who made the pass")
-    parser.add_argument("--project", default=DEFAULT_PROJECT, help="Label Studio project title")
+    parser.add_argument("--project", type=Path, default=Path(), help="the corpus project (default: this folder)")
+    parser.add_argument("--target", help="the target of the pass (default: the project's only target)")
     parser.add_argument("--data-dir", type=Path, default=EMBEDDED_DATA_DIR, help="embedded server data directory")
     args = parser.parse_args(argv)
     try:
         if not args.labels.is_file():
             raise InputError(args.labels, "no such file")
-        recorded, already = record_pass(args.labels, args.annotator, args.project, args.data_dir)
+        project = load_project(args.project)
+        targets = select_targets(project, [args.target] if args.target else None)
+        if len(targets) != 1:
+            raise InputError("--target", f"the project has {len(targets)} targets: name the one of the pass")
+        recorded, already = record_pass(args.labels, args.annotator, project, targets[0], args.data_dir)
     except StanceCorpusError as error:
         print(f"record_annotation_pass: error: {error}", file=sys.stderr)
         return 1

@@ -1,4 +1,5 @@
-"""A throwaway PostgreSQL server for the tests: Debian's own binaries, a cluster in a temp dir, loopback only.
+"""A throwaway PostgreSQL server for the tests: Debian's own binaries, a cluster in a temp dir, loopback only; and
+`stance-corpus annotate --database postgresql` running on it (the PostgreSQL side of the `label_studio` fixture).
 
 The cluster listens on 127.0.0.1 on a free port with its unix socket in the temp dir, so it never meets the
 machine's own PostgreSQL. PostgreSQL refuses to run as root: as root (CI), the cluster belongs to the `postgres`
@@ -7,13 +8,16 @@ system user that Debian's package creates, and every server command runs through
 
 from __future__ import annotations
 
+import json
 import os
 import pwd
 import re
 import secrets
 import shutil
 import subprocess
+import sys
 import tempfile
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -21,12 +25,15 @@ from pathlib import Path
 
 import psycopg
 import pytest
+from helpers import interrupt, labeling_project
 from psycopg import sql
-from stance_corpus.labeling.server import free_port
+from stance_corpus.labeling.server import CREDENTIALS_FILE, RUNNING_FILE, TOKEN_ENV, URL_ENV, LocalServer, free_port
 
 DEBIAN_POSTGRESQL = Path("/usr/lib/postgresql")
 SUPERUSER = "postgres"
 INSTALL_HINT = "run scripts/install-system-deps.sh as root (it installs Debian's postgresql)"
+ANNOTATE_PROJECT = "stance-corpus on postgresql"
+STARTUP_SECONDS = 300  # first start: Label Studio's migrations run on an empty database
 
 
 @dataclass(frozen=True)
@@ -125,3 +132,56 @@ def postgresql() -> Iterator[PostgresCluster]:
             yield server
     except FileNotFoundError as error:
         pytest.fail(str(error), pytrace=False)
+
+
+@dataclass(frozen=True)
+class AnnotateRun:
+    """A running `stance-corpus annotate --database postgresql`: its process and output, its Label Studio, and the
+    database that Label Studio keeps its data in."""
+
+    process: subprocess.Popen[str]
+    log: Path
+    database: PostgresDatabase
+    server: LocalServer
+    project: Path  # the corpus project it annotates (a copy of tests/data/test_labeling)
+
+
+@pytest.fixture(scope="session")
+def annotate_on_postgresql(
+    postgresql: PostgresCluster, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[AnnotateRun]:
+    """`stance-corpus annotate --database postgresql` of tests/data/test_labeling/seeds into ANNOTATE_PROJECT, in
+    its own process as in a terminal, until Ctrl-C at the end of the session."""
+    database = postgresql.create_database("label_studio")
+    work = tmp_path_factory.mktemp("annotate-postgresql")
+    data_dir = work / "label-studio"
+    project = labeling_project(work / "project")
+    # DJANGO_DB=sqlite: the option must switch it; unbuffered: the test reads the output while annotate runs.
+    env = {**os.environ, **database.label_studio_env(), "DJANGO_DB": "sqlite", "PYTHONUNBUFFERED": "1"}
+    for name in (URL_ENV, TOKEN_ENV):
+        env.pop(name, None)
+    command = [
+        sys.executable, "-m", "stance_corpus.cli", "annotate", "--project", project, "--title", ANNOTATE_PROJECT,
+        "--data-dir", data_dir, "--database", "postgresql",
+    ]
+    log_path = work / "annotate.log"
+    with log_path.open("w") as log:
+        process = subprocess.Popen(list(map(str, command)), env=env, stdout=log, stderr=subprocess.STDOUT, text=True)
+    try:
+        _wait_for(process, log_path, "press Ctrl-C to stop it")
+        credentials = json.loads((data_dir / CREDENTIALS_FILE).read_text(encoding="utf-8"))
+        running = json.loads((data_dir / RUNNING_FILE).read_text(encoding="utf-8"))
+        server = LocalServer(
+            running["url"], credentials["token"], credentials["username"], credentials["password"], data_dir, process
+        )
+        yield AnnotateRun(process=process, log=log_path, database=database, server=server, project=project)
+    finally:
+        interrupt(process, data_dir)
+
+
+def _wait_for(process: subprocess.Popen[str], log_path: Path, line: str) -> None:
+    deadline = time.monotonic() + STARTUP_SECONDS
+    while line not in log_path.read_text(encoding="utf-8"):
+        if process.poll() is not None or time.monotonic() > deadline:
+            raise AssertionError(f"annotate did not get to {line!r}:\n{log_path.read_text(encoding='utf-8')[-3000:]}")
+        time.sleep(1)

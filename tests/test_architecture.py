@@ -45,3 +45,28 @@ def test_public_surface_is_sorted_and_importable() -> None:
     assert corpus.__all__ == sorted(corpus.__all__)
     for name in corpus.__all__:
         assert getattr(corpus, name) is not None
+
+
+def undocumented(path: Path) -> list[str]:
+    """The public functions, classes and methods of a module without a docstring ("module" if it has none)."""
+    tree = ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
+    missing = [] if ast.get_docstring(tree) else ["module"]
+    scopes: list[tuple[str, list[ast.stmt]]] = [("", tree.body)]
+    while scopes:
+        prefix, body = scopes.pop()
+        for node in body:
+            definition = isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef)
+            if definition and not node.name.startswith("_"):
+                if not ast.get_docstring(node):
+                    missing.append(f"{prefix}{node.name}")
+                if isinstance(node, ast.ClassDef):
+                    scopes.append((f"{prefix}{node.name}.", node.body))
+    return missing
+
+
+@pytest.mark.parametrize("package", ["corpus", "stance_corpus"])
+def test_every_public_definition_has_a_docstring(package: str) -> None:
+    missing = {
+        str(path.relative_to(ROOT)): undocumented(path) for path in sorted((ROOT / package).rglob("*.py"))
+    }
+    assert {path: names for path, names in missing.items() if names} == {}

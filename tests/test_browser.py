@@ -12,12 +12,14 @@ import shutil
 from pathlib import Path
 from xml.etree import ElementTree
 
-import httpx
 import pytest
+from annotator import ANNOTATOR_PASSWORD, Annotator, invite_annotator
 from playwright.sync_api import BrowserContext, Page, expect
-from stance_corpus.corpus.schema import ActorSpan, ActorType, Annotation, Stance
+from stance_corpus.corpus.actors import load_actor_registry
+from stance_corpus.corpus.project import load_project
+from stance_corpus.corpus.schema import ActorSpan, Annotation
 from stance_corpus.corpus.store import read_annotations
-from stance_corpus.labeling.push import label_config
+from stance_corpus.labeling.config import label_config
 from stance_corpus.labeling.server import connect
 
 from stance_corpus.cli import main
@@ -30,39 +32,33 @@ FIRST = "Russia said on Monday that the opposition delegation would stay in Gene
 SECOND = "The UN envoy welcomed the ceasefire."
 THIRD = "Rebel groups rejected it."
 GUIDELINES = "Mark the stance of each sentence toward the target, then every actor who takes a position."
-ANNOTATOR_PASSWORD = "annotator-password-1"
+TARGET_GUIDELINES = "Joining, backing or continuing the Geneva talks is FAVOR; leaving or refusing them is AGAINST."
+PROJECT = load_project(DATA)
+REGISTRY = load_actor_registry(PROJECT.actors, PROJECT.scheme)
+CONFIG = label_config(PROJECT.scheme, PROJECT.scheme.targets[0], REGISTRY)
 
 
 def test_every_label_and_choice_has_its_own_hotkey():
-    config = ElementTree.fromstring(label_config())
+    """The registry's actors are chosen in a searchable list (a Taxonomy), not by keys."""
+    config = ElementTree.fromstring(CONFIG)
+    in_lists = {id(choice) for taxonomy in config.iter("Taxonomy") for choice in taxonomy.iter("Choice")}
+    assert len(in_lists) == 1 + len(REGISTRY)  # "not in the registry" and every actor
     options = [
         (element.tag, element.get("value"), element.get("hotkey"))
         for element in config.iter()
-        if element.tag in ("Label", "Choice")
+        if element.tag in ("Label", "Choice") and id(element) not in in_lists
     ]
-    assert len(options) == 12
+    assert len(options) == 6 + 3 + 3 + 1  # actor types, sentence stances, actor stances, adjudication flag
     assert [option for option in options if not option[2]] == []
     hotkeys = [hotkey for _, _, hotkey in options]
     assert len(set(hotkeys)) == len(hotkeys), hotkeys
 
 
 def test_every_text_selects_whole_words():
-    assert {text.get("name"): text.get("granularity") for text in ElementTree.fromstring(label_config()).iter("Text")} == {
-        "previous": "word", "text": "word", "next": "word",
+    texts = ElementTree.fromstring(CONFIG).iter("Text")
+    assert {text.get("name"): text.get("granularity") for text in texts} == {
+        "target_description": None, "previous": "word", "text": "word", "next": "word",
     }
-
-
-def invite_annotator(url: str, token: str, email: str, password: str) -> None:
-    """Sign up through the organisation's invite link, as a new annotator does (signup is closed without it)."""
-    invite = connect(url, token).organizations.invites.get_invite_link().invite_url
-    with httpx.Client(base_url=url) as browserless:
-        browserless.get(invite).raise_for_status()
-        response = browserless.post(
-            invite,
-            data={"email": email, "password": password, "csrfmiddlewaretoken": browserless.cookies["csrftoken"]},
-            headers={"Referer": f"{url}{invite}"},
-        )
-    assert response.status_code == 302, f"signup of {email} refused: {response.status_code} {response.text[:300]}"
 
 
 def drag_over(page: Page, line: str, first_word: str, last_word: str) -> None:
@@ -105,11 +101,10 @@ def test_an_annotator_labels_the_first_task_in_the_browser_and_pull_returns_it(
     label_studio_env, chromium: BrowserContext, artifacts_dir, project_title, tmp_path, capsys
 ):
     server = label_studio_env
-    seeds = shutil.copytree(DATA / "seeds", tmp_path / "seeds")
-    assert main([
-        "annotate", str(seeds), "--project", project_title, "--target", TARGET, "--actors", str(DATA / "actors.jsonl"),
-        "--guidelines", str(DATA / "card.md"), "--annotators-per-task", "1",
-    ]) == 0
+    folder = shutil.copytree(DATA, tmp_path / "project")
+    with (folder / "stance-corpus.toml").open("a", encoding="utf-8") as config:
+        config.write("\n[annotation]\nannotators_per_task = 1\n")
+    assert main(["annotate", "--project", str(folder), "--title", project_title]) == 0
     capsys.readouterr()
     client = connect(server.url, server.token)
     (project,) = [p for p in client.projects.list(title=project_title) if p.title == project_title]
@@ -129,11 +124,13 @@ def test_an_annotator_labels_the_first_task_in_the_browser_and_pull_returns_it(
     # The guidelines open with the first task, and stay one click away.
     instructions = page.locator(".lsf-modal-ls")
     expect(instructions).to_contain_text(GUIDELINES, timeout=60_000)
+    expect(instructions).to_contain_text(TARGET_GUIDELINES)  # the target's own section of the guidelines
     page.keyboard.press("Escape")
     expect(instructions).to_be_hidden()
     expect(page.get_by_role("button", name="Instructions")).to_be_visible()
 
-    for visible in (f"Target: {TARGET}", HEADLINE, FIRST, SECOND):
+    description = PROJECT.scheme.targets[0].description  # the target's description, on the labeling screen
+    for visible in (f"Target: {TARGET}", description, f"Headline: {HEADLINE}", FIRST, SECOND):
         expect(page.get_by_text(visible, exact=True)).to_be_visible()
     expect(page.get_by_text(THIRD, exact=True)).to_have_count(0)  # not a neighbour of the first sentence
     # The gazetteer's pre-annotation is already there; the annotator adds the actor it does not know.
@@ -146,6 +143,9 @@ def test_an_annotator_labels_the_first_task_in_the_browser_and_pull_returns_it(
     expect(regions).to_have_count(2)
     regions.filter(has_text="opposition delegation").click()
     page.keyboard.press("Shift+A")  # the selected actor is AGAINST
+    Annotator(page).choose_actor("not in", "not in the registry")  # this test's registry knows Russia only
+    page.keyboard.press("Escape")  # close the actor list
+    page.locator(".lsf-richtext").nth(1).click(position={"x": 2, "y": 2})  # leave its search box
     page.keyboard.press("u")  # unselect the region
     page.keyboard.press("f")  # the sentence is FAVOR
     screenshot = artifacts_dir / "labeling-screen.png"
@@ -160,23 +160,22 @@ def test_an_annotator_labels_the_first_task_in_the_browser_and_pull_returns_it(
         expect(page.get_by_text(visible, exact=True)).to_be_visible()
     page.close()
 
-    store = tmp_path / "store"
-    assert main(["pull", "--project", project_title, "--store", str(store)]) == 0
-    (pulled,) = read_annotations(store / "annotations.jsonl")
+    assert main(["pull", "--project", str(folder), "--title", project_title]) == 0
+    (pulled,) = read_annotations(folder / "annotations" / "annotations.jsonl", PROJECT.scheme)
     opposition = FIRST.index("opposition delegation")
     assert pulled.created_at and pulled.updated_at
     assert pulled == Annotation(
         segment_id=first_task.data["segment_id"],
         article_id="geneva",
         text=FIRST,
-        target=TARGET,
+        target="geneva",
         annotator=email,
-        stance=Stance.FAVOR,
+        stance="FAVOR",
         actors=(
-            ActorSpan(start=0, end=6, text="Russia", type=ActorType.GOVERNMENT, actor_id="russia", stance=Stance.NONE),
+            ActorSpan(start=0, end=6, text="Russia", type="GOVERNMENT", actor_id="russia", stance="NONE"),
             ActorSpan(
                 start=opposition, end=opposition + len("opposition delegation"), text="opposition delegation",
-                type=ActorType.OPPOSITION, actor_id=None, stance=Stance.AGAINST,
+                type="OPPOSITION", actor_id=None, stance="AGAINST",
             ),
         ),
         created_at=pulled.created_at,

@@ -18,15 +18,18 @@ from stance_corpus.corpus.guidelines import (
     guidelines_digest,
     guidelines_section,
 )
-from stance_corpus.corpus.schema import ACTOR_TYPE_LABELS, STANCE_LABELS
-from stance_corpus.corpus.store import ANNOTATIONS_FILE, GOLD_FILE, STORE_DIR, read_annotations
+from stance_corpus.corpus.project import load_project
+from stance_corpus.corpus.store import ANNOTATIONS_FILE, GOLD_FILE, read_annotations
 from stance_corpus.labeling.agreement import actor_span_agreement, sentence_stance_agreement
 
 from stance_corpus.cli import main
 
 ROOT = Path(__file__).resolve().parents[1]
-CARD = (ROOT / "DATASET_CARD.md").read_text(encoding="utf-8")
-STORE = ROOT / STORE_DIR
+PROJECT = load_project(ROOT)
+CARD = PROJECT.card.read_text(encoding="utf-8")
+STORE = PROJECT.store
+STANCE_LABELS = PROJECT.scheme.stance_names
+ACTOR_TYPE_LABELS = PROJECT.scheme.actor_type_names
 
 
 def tables_after(marker: str) -> list[list[list[str]]]:
@@ -47,18 +50,18 @@ def tables_after(marker: str) -> list[list[list[str]]]:
 
 
 def test_label_distribution_tables_match_the_gold_store() -> None:
-    gold = read_annotations(STORE / GOLD_FILE)
+    gold = read_annotations(STORE / GOLD_FILE, PROJECT.scheme)
     assert gold, "annotations/gold.jsonl is empty"
     stance_table, actor_table = tables_after("<!-- label-distribution")
 
-    stances = Counter(annotation.stance.value for annotation in gold)
+    stances = Counter(annotation.stance for annotation in gold)
     assert {row[0]: int(row[1]) for row in stance_table} == {label: stances[label] for label in STANCE_LABELS}
 
     spans = [span for annotation in gold for span in annotation.actors]
     expected = {
         actor_type: [
-            sum(span.type.value == actor_type for span in spans),
-            *(sum(span.type.value == actor_type and span.stance.value == s for span in spans) for s in STANCE_LABELS),
+            sum(span.type == actor_type for span in spans),
+            *(sum(span.type == actor_type and span.stance == s for span in spans) for s in STANCE_LABELS),
         ]
         for actor_type in ACTOR_TYPE_LABELS
     }
@@ -66,9 +69,9 @@ def test_label_distribution_tables_match_the_gold_store() -> None:
 
 
 def test_agreement_table_matches_the_annotation_store() -> None:
-    annotations = read_annotations(STORE / ANNOTATIONS_FILE)
-    stance = sentence_stance_agreement(annotations)
-    spans = actor_span_agreement(annotations)
+    annotations = read_annotations(STORE / ANNOTATIONS_FILE, PROJECT.scheme)
+    stance = sentence_stance_agreement(annotations, STANCE_LABELS)
+    spans = actor_span_agreement(annotations, STANCE_LABELS)
     (pair,) = stance["pairs"]
     (span_pair,) = spans["pairs"]
     table = tables_after("<!-- agreement-table")[0]
@@ -101,7 +104,7 @@ def test_agreement_table_matches_the_annotation_store() -> None:
 
 def test_agreement_command_reproduces_the_committed_figures(tmp_path: Path) -> None:
     written = tmp_path / "agreement.json"
-    assert main(["agreement", "--store", str(STORE), "--json", str(written)]) == 0
+    assert main(["agreement", "--project", str(ROOT), "--json", str(written)]) == 0
     committed = json.loads((STORE / "agreement.json").read_text(encoding="utf-8"))
     recomputed = json.loads(written.read_text(encoding="utf-8"))
     # The committed file also records the adjudication that wrote gold.jsonl; this run only measures.
@@ -158,11 +161,12 @@ def test_every_target_has_its_guidelines_section() -> None:
 
 def test_gazetteer_figures_match_the_benchmark() -> None:
     result = subprocess.run(
-        [sys.executable, str(ROOT / "benchmarks" / "gazetteer.py"), "--store", str(STORE / GOLD_FILE),
-         "--registry", str(ROOT / "seeds" / "actors.jsonl")],
+        [sys.executable, str(ROOT / "benchmarks" / "gazetteer.py"), "--project", str(ROOT), "--gum", "none"],
         capture_output=True, text=True, check=True, cwd=ROOT,
     )
-    measured = {line.split()[0]: line.split()[1:] for line in result.stdout.splitlines()[2:4]}
+    # The rows of the registry as it is (its scoped aliases applied): "scoped (the registry) N G exact P R F1".
+    rows = [line.split() for line in result.stdout.splitlines() if line.startswith("scoped (the registry)")]
+    measured = {row[5]: row[6:] for row in rows}
     shown = {row[0]: row[1:] for row in tables_after("<!-- gazetteer-figures")[0]}
     assert shown == measured
 

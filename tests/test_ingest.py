@@ -67,7 +67,8 @@ def warc(path: Path, responses: list[tuple[str, str, bytes]]) -> Path:
             request = StatusAndHeaders("GET / HTTP/1.1", [("Host", "news.example.org")], is_http_request=True)
             writer.write_record(writer.create_warc_record(url, "request", http_headers=request))
             headers = StatusAndHeaders("200 OK", [("Content-Type", content_type)], protocol="HTTP/1.1")
-            writer.write_record(writer.create_warc_record(url, "response", payload=io.BytesIO(body), http_headers=headers))
+            record = writer.create_warc_record(url, "response", payload=io.BytesIO(body), http_headers=headers)
+            writer.write_record(record)
     return path
 
 
@@ -212,7 +213,10 @@ def test_workers_give_the_same_import(tmp_path, capsys):
 def test_dry_run_writes_nothing(tmp_path, capsys):
     out = ingest(capsys, tmp_path, write_jsonl(tmp_path / "a.jsonl", [article()]), "--dry-run")
     assert out.splitlines()[:2] == [
-        "ingest: 1 read, 1 imported, 0 duplicates, 0 already in the project, 0 rejected, 0 skipped (not HTML responses)",
+        (
+            "ingest: 1 read, 1 imported, 0 duplicates, 0 already in the project, 0 rejected, "
+            "0 skipped (not HTML responses)"
+        ),
         f"dry run: nothing written to {tmp_path / 'seeds'}",
     ]
     assert not (tmp_path / "seeds").exists()
@@ -295,7 +299,9 @@ def test_jsonl_line_that_is_not_an_object(tmp_path, capsys):
     err = ingest(capsys, tmp_path, source, code=1)
     assert err == f"stance-corpus: error: {source}:2: not a JSON object (a list)\n"
     out = ingest(capsys, tmp_path, source, "--skip-bad")
-    assert out.splitlines()[0].startswith("ingest: 2 read, 1 imported, 0 duplicates, 0 already in the project, 1 rejected")
+    assert out.splitlines()[0].startswith(
+        "ingest: 2 read, 1 imported, 0 duplicates, 0 already in the project, 1 rejected"
+    )
     assert f"  {source}:2: not a JSON object (a list)" in out.splitlines()
 
 
@@ -339,7 +345,9 @@ def test_bad_metadata_is_reported_and_stored_as_null(tmp_path, capsys, field, va
 def test_bad_language(tmp_path, capsys):
     source = write_jsonl(tmp_path / "a.jsonl", [article(language="english please")])
     err = ingest(capsys, tmp_path, source, code=1)
-    assert err == f"stance-corpus: error: {source}:1: no language: give the source's with --language TAG (BCP 47, e.g. en)\n"
+    assert err == (
+        f"stance-corpus: error: {source}:1: no language: give the source's with --language TAG (BCP 47, e.g. en)\n"
+    )
     out = ingest(capsys, tmp_path, source, "--language", "en")
     assert (f"  {source}:1: field 'language': 'english please' is not a BCP 47 language tag (such as en, en-GB, fr, "
             "zh-Hant); stored as null") in out.splitlines()
@@ -351,7 +359,11 @@ def test_bad_language(tmp_path, capsys):
 def test_byte_order_marks_are_stripped(tmp_path, capsys):
     (tmp_path / "bom.txt").write_bytes(b"\xef\xbb\xbfTalks pause in Geneva\n\n" + BODY.encode("utf-8"))
     (tmp_path / "bom.jsonl").write_bytes(
-        b"\xef\xbb\xbf" + json.dumps(article("\ufeffAleppo offensive", text="\ufeff" + "Government forces pressed north of Aleppo. " * 4)).encode() + b"\n"
+        b"\xef\xbb\xbf"
+        + json.dumps(
+            article("\ufeffAleppo offensive", text="\ufeff" + "Government forces pressed north of Aleppo. " * 4)
+        ).encode()
+        + b"\n"
     )
     ingest(capsys, tmp_path, tmp_path / "bom.txt", tmp_path / "bom.jsonl", "--license", LICENSE, "--language", "en")
     articles = load_articles(tmp_path / "seeds")

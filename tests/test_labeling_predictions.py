@@ -13,9 +13,8 @@ from pathlib import Path
 
 import httpx
 import pytest
+from helpers import LABELING_DATA, TARGET, annotate, labeling_project, run
 from stance_corpus.labeling.server import TOKEN_ENV, URL_ENV, connect, free_port
-from test_labeling import DATA, TARGET, run
-from test_labeling import annotate as annotate_with_target
 
 VERSION = "tfidf-logreg@9.9.9"
 # (sentence, label, scores) chosen by hand; the top scores 0.40 < 0.50 < 0.60 < 0.70 < 0.90 are the serving order.
@@ -42,10 +41,6 @@ ACTOR_SPANS = {
 labelstudio = pytest.mark.labelstudio
 
 
-def annotate(capsys, seeds: Path, project: str, *extra: str | Path) -> tuple[int, str, str]:
-    return annotate_with_target(capsys, seeds, project, "--annotators-per-task", "1", *extra)
-
-
 def segment_ids(capsys, seeds: Path) -> dict[str, str]:
     code, out, err = run(capsys, "segment", seeds)
     assert code == 0, err
@@ -70,8 +65,15 @@ def write_predictions(path: Path, ids: dict[str, str], rows: list[tuple[str, str
 
 
 @pytest.fixture
-def seeds(tmp_path: Path) -> Path:
-    return shutil.copytree(DATA / "seeds", tmp_path / "seeds")
+def project_dir(tmp_path: Path) -> Path:
+    """A copy of the labeling fixture project, one annotator per task."""
+    return labeling_project(tmp_path / "project", annotators_per_task=1)
+
+
+@pytest.fixture
+def seeds(project_dir: Path) -> Path:
+    """The seed folder of that copy."""
+    return project_dir / "seeds"
 
 
 def next_task(server, project_id: int) -> dict:
@@ -85,9 +87,9 @@ def next_task(server, project_id: int) -> dict:
 
 @labelstudio
 def test_predictions_go_to_unannotated_tasks_once_and_set_uncertainty_order(
-    label_studio_env, project_title, seeds, tmp_path, capsys
+    label_studio_env, project_title, project_dir, seeds, tmp_path, capsys
 ):
-    code, out, err = annotate(capsys, seeds, project_title)
+    code, out, err = annotate(capsys, project_dir, project_title)
     assert code == 0, err
     assert "task order: Sequential sampling (reading order)" in out
     client = connect(label_studio_env.url, label_studio_env.token)
@@ -105,7 +107,7 @@ def test_predictions_go_to_unannotated_tasks_once_and_set_uncertainty_order(
     )
 
     predictions_file = write_predictions(tmp_path / "predictions.jsonl", segment_ids(capsys, seeds), PREDICTED)
-    code, out, err = annotate(capsys, seeds, project_title, "--predictions", predictions_file)
+    code, out, err = annotate(capsys, project_dir, project_title, "--predictions", predictions_file)
     assert code == 0, err
     assert f"stance predictions {VERSION} ({predictions_file}): 4 task(s) predicted now, 0 already predicted, 1 " in out
     assert "task order: Uncertainty sampling" in out
@@ -146,34 +148,34 @@ def test_predictions_go_to_unannotated_tasks_once_and_set_uncertainty_order(
     assert [r["value"]["text"] for r in second["predictions"][0]["result"] if r["from_name"] == "actor"] == ["Russia"]
 
     # Pushing the same file again creates nothing.
-    code, out, err = annotate(capsys, seeds, project_title, "--predictions", predictions_file)
+    code, out, err = annotate(capsys, project_dir, project_title, "--predictions", predictions_file)
     assert code == 0, err
     assert "0 task(s) predicted now, 4 already predicted, 1 left alone" in out
     assert {task: p.id for task, p in stance_predictions().items()} == {task: p.id for task, p in predicted.items()}
 
     # Without predictions the project goes back to reading order and the gazetteer's pre-annotations.
-    assert annotate(capsys, seeds, project_title)[0] == 0
+    assert annotate(capsys, project_dir, project_title)[0] == 0
     project = client.projects.get(id=project.id)
     assert project.sampling == "Sequential sampling" and project.model_version.startswith("gazetteer-")
 
 
 @labelstudio
 def test_a_prediction_for_a_segment_without_task_pushes_nothing(
-    label_studio_env, project_title, seeds, tmp_path, capsys
+    label_studio_env, project_title, project_dir, seeds, tmp_path, capsys
 ):
-    assert annotate(capsys, seeds, project_title)[0] == 0
+    assert annotate(capsys, project_dir, project_title)[0] == 0
     ids = segment_ids(capsys, seeds)
     # A new article in the seeds: its tasks would be created by this push, had the file been right.
-    shutil.copy(DATA / "later" / "monitor.txt", seeds)
+    shutil.copy(LABELING_DATA / "later" / "monitor.txt", seeds)
     with (seeds / "articles.jsonl").open("a", encoding="utf-8") as catalogue:
-        catalogue.write((DATA / "later" / "articles.jsonl").read_text(encoding="utf-8"))
+        catalogue.write((LABELING_DATA / "later" / "articles.jsonl").read_text(encoding="utf-8"))
     bad = write_predictions(
         tmp_path / "bad.jsonl",
         ids,
         [PREDICTED[0], ("nowhere-000000000000", "NONE", {"AGAINST": 0.1, "FAVOR": 0.1, "NONE": 0.8})],
     )
 
-    code, _, err = annotate(capsys, seeds, project_title, "--predictions", bad)
+    code, _, err = annotate(capsys, project_dir, project_title, "--predictions", bad)
     assert code == 1
     assert err.strip().splitlines()[-1] == (
         f"stance-corpus: error: {bad}:2: segment nowhere-000000000000 has no task in the project and is not among "
@@ -197,20 +199,24 @@ def test_a_prediction_for_a_segment_without_task_pushes_nothing(
     ],
     ids=["no-segment", "label", "not-top", "score-range", "two-versions"],
 )
-def test_a_bad_predictions_line_is_named_before_any_server_call(monkeypatch, seeds, tmp_path, capsys, line, problem):
+def test_a_bad_predictions_line_is_named_before_any_server_call(
+    monkeypatch, project_dir, seeds, tmp_path, capsys, line, problem
+):
     monkeypatch.setenv(URL_ENV, f"http://127.0.0.1:{free_port()}")  # nothing listens: reaching it would fail
     monkeypatch.setenv(TOKEN_ENV, "unused-token")
     path = write_predictions(tmp_path / "predictions.jsonl", segment_ids(capsys, seeds), PREDICTED[:2])
     first, second = path.read_text(encoding="utf-8").splitlines()
     path.write_text(f"{first}\n\n{json.dumps(json.loads(second) | line)}\n", encoding="utf-8")
-    code, _, err = annotate(capsys, seeds, "unused", "--predictions", path)
+    code, _, err = annotate(capsys, project_dir, "unused", "--predictions", path)
     assert code == 1
     message = err.strip().splitlines()[-1]
     assert message.startswith(f"stance-corpus: error: {path}:3: ") and problem in message
 
 
 @labelstudio
-def test_baseline_predict_annotate_end_to_end(label_studio_env, project_title, seeds, tmp_path, monkeypatch, capsys):
+def test_baseline_predict_annotate_end_to_end(
+    label_studio_env, project_title, project_dir, seeds, tmp_path, monkeypatch, capsys
+):
     """The loop through the real commands: a toy baseline, its predictions for the seeds, then annotate with them."""
     monkeypatch.setenv("HF_HUB_OFFLINE", "1")
     monkeypatch.setenv("HF_DATASETS_OFFLINE", "1")
@@ -234,7 +240,7 @@ def test_baseline_predict_annotate_end_to_end(label_studio_env, project_title, s
     assert run(capsys, "predict", model_file, segments, "--out", predictions_file)[0] == 0
     lines = [json.loads(line) for line in predictions_file.read_text(encoding="utf-8").splitlines()]
 
-    code, out, err = annotate(capsys, seeds, project_title, "--predictions", predictions_file)
+    code, out, err = annotate(capsys, project_dir, project_title, "--predictions", predictions_file)
     assert code == 0, err
     version = lines[0]["model_version"]
     assert f"stance predictions {version} ({predictions_file}): 5 task(s) predicted now" in out

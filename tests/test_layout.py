@@ -10,7 +10,8 @@ WIKINEWS = """Texas student Ahmed Mohamed inspires social movement
 
 Tuesday, September 22, 2015
 
-News of police response to a boy's digital clock in Texas last week has inspired a global social movement. He met the press on Monday.
+News of police response to a boy's digital clock in Texas last week has inspired a global social movement. \
+He met the press on Monday.
 
 US President Barack Obama tweet to student Ahmed Mohamed Image: Twitter / Barack Obama.
 

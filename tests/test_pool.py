@@ -10,6 +10,7 @@ articles recombined from the shared texts (`<repo>/../shared`, stance_corpus.poo
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import shutil
@@ -21,32 +22,32 @@ from pathlib import Path
 
 import pyarrow.parquet as pq
 import pytest
-from stance_corpus.corpus.actors import find_actor_mentions, load_actor_registry
-from stance_corpus.corpus.errors import PoolError
+from helpers import run, separable_rows, write_dataset
+from stance_corpus.corpus import load_articles
+from stance_corpus.corpus.actors import MentionContext, find_actor_mentions, load_actor_registry
+from stance_corpus.corpus.project import load_project
 from stance_corpus.corpus.schema import ANNOTATED_KINDS
 from stance_corpus.labeling.server import connect
+from stance_corpus.pool.errors import PoolError
 from stance_corpus.pool.synthetic import synthetic_articles, write_article_jsonl, write_seed_folder
-from test_baseline import separable_rows, write_dataset
 
 from stance_corpus.cli import main
 
 REPO = Path(__file__).resolve().parents[1]
 SHARED = REPO / ".." / "shared"
-ACTORS = REPO / "seeds" / "actors.jsonl"
+# The pool's project: this repository's config (scheme, targets, page furniture) and actor registry; its seeds are
+# not read. The pool's target is the project's default target.
+PROJECT = load_project(REPO)
+TARGET = PROJECT.scheme.target(PROJECT.default_targets[0])
 ARTICLES = 300
 TASKS = 6
 SMALLEST_SOURCE = "Australian Department of Foreign Affairs"
 SEGMENT_FIELDS = ("article_id", "index", "paragraph", "kind", "text", "start", "end")
 
 
-def run(capsys: pytest.CaptureFixture, *args: str | Path) -> tuple[int, str, str]:
-    code = main([str(arg) for arg in args])
-    captured = capsys.readouterr()
-    return code, captured.out, captured.err
-
-
 def pool_command(inputs: list[Path], out: Path, model: Path, *extra: str) -> list[str]:
-    return ["pool", *map(str, inputs), "--out", str(out), "--model", str(model), "--actors", str(ACTORS),
+    """`stance-corpus pool` of the inputs on 2 local workers, TASKS shards, with this repository's project."""
+    return ["pool", *map(str, inputs), "--out", str(out), "--model", str(model), "--project", str(REPO),
             "--workers", "2", "--tasks", str(TASKS), *extra]
 
 
@@ -75,12 +76,14 @@ def pool(tmp_path_factory: pytest.TempPathFactory, seeds: Path, model: Path) -> 
 
 
 def shard_rows(pool: Path, columns: list[str] | None = None) -> list[dict]:
+    """Every row of the pool's shards, in shard order."""
     manifest = json.loads((pool / "manifest.json").read_text(encoding="utf-8"))
-    return [row for shard in manifest["shards"] for row in pq.read_table(pool / shard["file"], columns=columns).to_pylist()]
+    tables = [pq.read_table(pool / shard["file"], columns=columns) for shard in manifest["shards"]]
+    return [row for table in tables for row in table.to_pylist()]
 
 
 def test_shards_hold_the_segments_of_stance_corpus_segment_id_for_id(pool, seeds, capsys) -> None:
-    code, out, err = run(capsys, "segment", seeds)
+    code, out, err = run(capsys, "segment", seeds, "--project", REPO)
     assert code == 0, err
     expected = {line["id"]: tuple(line[name] for name in SEGMENT_FIELDS) for line in map(json.loads, out.splitlines())}
     rows = shard_rows(pool)
@@ -95,15 +98,21 @@ def test_shards_hold_the_segments_of_stance_corpus_segment_id_for_id(pool, seeds
     assert [shard["file"] for shard in manifest["shards"]] == [f"segments/{rank:05d}.parquet" for rank in range(TASKS)]
     assert manifest["libraries"]["datatrove"] and manifest["libraries"]["pyarrow"]
 
-    # Pre-annotations are the gazetteer's; heading and body segments carry the model's scores, the others none.
-    registry = load_actor_registry(ACTORS)
+    # Pre-annotations are the gazetteer's (scoped aliases in the article's and the target's context, as annotate
+    # finds them); heading and body segments carry the model's scores, the others none.
+    registry = load_actor_registry(PROJECT.actors, PROJECT.scheme)
+    texts = {article.id: article.text for article in load_articles(seeds)}
     annotated = {kind.value for kind in ANNOTATED_KINDS}
-    for row in rows[:500]:
-        spans = [(s.start, s.end, s.text, s.type.value, s.actor_id) for s in find_actor_mentions(row["text"], registry)]
-        assert [(a["start"], a["end"], a["text"], a["type"], a["actor_id"]) for a in row["actors"]] == spans
+    for row in rows:
+        context = MentionContext(target=TARGET.id, article_text=texts[row["article_id"]])
+        found = find_actor_mentions(row["text"], registry, context)
+        assert [(a["start"], a["end"], a["text"], a["type"], a["actor_id"]) for a in row["actors"]] == [
+            (s.start, s.end, s.text, s.type, s.actor_id) for s in found
+        ]
         assert (row["uncertainty"] is not None) == (row["kind"] in annotated)
-        assert row["target"] == "the plan"
+        assert (row["target_id"], row["target"]) == (TARGET.id, TARGET.name)
     assert counts["scored_segments"] == sum(row["kind"] in annotated for row in rows)
+    assert counts["actor_mentions"] == sum(len(row["actors"]) for row in rows)
 
 
 def test_a_dump_gets_the_segments_and_ids_that_ingest_then_segment_give(tmp_path, model, capsys) -> None:
@@ -116,7 +125,7 @@ def test_a_dump_gets_the_segments_and_ids_that_ingest_then_segment_give(tmp_path
     jsonl = write_article_jsonl(articles, tmp_path / "dump.jsonl")
     code, out, err = run(capsys, "ingest", jsonl, "--project", tmp_path / "project")
     assert code == 0, err
-    code, out, err = run(capsys, "segment", tmp_path / "project" / "seeds")
+    code, out, err = run(capsys, "segment", tmp_path / "project" / "seeds", "--project", REPO)
     assert code == 0, err
     expected = {line["id"]: tuple(line[name] for name in SEGMENT_FIELDS) for line in map(json.loads, out.splitlines())}
     assert len({key[0] for key in expected.values()}) == len(articles)
@@ -233,8 +242,8 @@ def test_select_is_deterministic_for_a_seed(tmp_path, pool, strategy, capsys) ->
     rows = {row["segment_id"]: row for row in shard_rows(pool)}
     for task in tasks:
         row = rows[task["segment_id"]]
-        assert (task["text"], task["article_id"], task["kind"], task["target"]) == (
-            row["text"], row["article_id"], row["kind"], row["target"])
+        fields = ("text", "article_id", "kind", "target_id", "target", "headline", "previous", "next", "actors")
+        assert {name: task[name] for name in fields} == {name: row[name] for name in fields}
     report = json.loads((outs[0] / "report.json").read_text(encoding="utf-8"))
     chosen = [rows[task["segment_id"]] for task in tasks]
     assert report["chosen"]["uncertainty"]["mean"] == round(sum(r["uncertainty"] for r in chosen) / 40, 4)
@@ -265,18 +274,32 @@ def test_annotate_pushes_a_selection_with_its_predictions(label_studio_env, proj
     code, _, err = run(capsys, "select", pool, "--budget", "12", "--strategy", "uncertainty", "--out", tmp_path / "s")
     assert code == 0, err
     tasks = [json.loads(line) for line in (tmp_path / "s" / "tasks.jsonl").read_text().splitlines()]
-    card = REPO / "tests" / "data" / "test_labeling" / "card.md"
     code, out, err = run(capsys, "annotate", "--selection", tmp_path / "s" / "tasks.jsonl", "--predictions",
-                         tmp_path / "s" / "predictions.jsonl", "--project", project_title, "--actors", ACTORS,
-                         "--guidelines", card, "--annotators-per-task", "1")
+                         tmp_path / "s" / "predictions.jsonl", "--project", REPO, "--title", project_title)
     assert code == 0, err
     assert "12 task(s) for" in out and "12 created" in out and "task order: Uncertainty sampling" in out
     client = connect(label_studio_env.url, label_studio_env.token)
     (project,) = [p for p in client.projects.list(title=project_title) if p.title == project_title]
-    pushed = [task.data for task in client.tasks.list(project=project.id, include="id,data")]
-    assert sorted(pushed, key=lambda data: data["segment_id"]) == sorted(tasks, key=lambda data: data["segment_id"])
+    pushed = {task.id: task.data for task in client.tasks.list(project=project.id, include="id,data")}
+    assert sorted(pushed.values(), key=lambda data: data["segment_id"]) == sorted(
+        ({name: value for name, value in task.items() if name != "actors"} for task in tasks),
+        key=lambda data: data["segment_id"],
+    )
+    # The gazetteer's pre-annotations are the pool's spans of each task, under the project registry's version.
+    version = f"gazetteer-{hashlib.sha256(PROJECT.actors.read_bytes()).hexdigest()[:8]}"
+    chosen = {t["segment_id"]: [(a["start"], a["end"], a["text"], a["type"]) for a in t["actors"]] for t in tasks}
+    assert sum(map(len, chosen.values())) > 0
+    gazetteer = [p for p in client.predictions.list(project=project.id) if p.model_version == version]
+    assert len(gazetteer) == 12
+    for prediction in gazetteer:
+        spans = [
+            (r["value"]["start"], r["value"]["end"], r["value"]["text"], r["value"]["labels"][0])
+            for r in prediction.result
+            if r["from_name"] == "actor"
+        ]
+        assert spans == chosen[pushed[prediction.task]["segment_id"]]
     code, _, err = run(capsys, "annotate", "seeds", "--selection", tmp_path / "s" / "tasks.jsonl",
-                       "--project", project_title)
+                       "--project", REPO, "--title", project_title)
     assert code == 1 and "give seed PATHs or --selection FILE, not both" in err
 
 

@@ -19,16 +19,15 @@ os.environ.setdefault("HF_DATASETS_OFFLINE", "1")
 
 import datasets
 import yaml
-from stance_corpus.corpus import load_articles, segment_article
+from helpers import write_store
 from stance_corpus.corpus.errors import InputError, ReleaseError
-from stance_corpus.corpus.release.build import build_release
+from stance_corpus.corpus.project import CONFIG_FILE, load_project
+from stance_corpus.corpus.release import build
 from stance_corpus.corpus.release.folder import checksum_problem, read_release
 from stance_corpus.corpus.release.lock import lock_release
 from stance_corpus.corpus.release.released import RELEASED_FILE, read_checksums, read_released
 from stance_corpus.corpus.release.rows import split_of
 from stance_corpus.corpus.release.withhold import restore_release
-from stance_corpus.corpus.schema import ANNOTATED_KINDS, GOLD_ANNOTATOR, ActorSpan, ActorType, Annotation, Stance
-from stance_corpus.corpus.store import write_annotations
 
 from stance_corpus.cli import main
 
@@ -36,20 +35,20 @@ REPO = Path(__file__).resolve().parents[1]
 DATA = Path(__file__).parent / "data" / "test_release_publishable"
 WITHHELD = "news_001"  # its licence ("unknown: ...") does not allow republishing it
 CONTACT = "stance-corpus maintainers, https://example.org/stance-corpus/issues"
-TARGET = "the Syria peace process"
+TARGET = "syria_peace"
 # Labels the fixture store gives two sentences; every other sentence is NONE without spans.
 KNOWN_LABELS = {
     "The United States welcomes the liberation of the town from ISIL.": (
-        Stance.FAVOR,
-        [("United States", ActorType.GOVERNMENT, Stance.FAVOR), ("ISIL", ActorType.MILITANT, Stance.NONE)],
+        "FAVOR",
+        [("United States", "GOVERNMENT", "FAVOR"), ("ISIL", "MILITANT", "NONE")],
     ),
     "The UK urges all parties to return to the negotiating table in Geneva.": (
-        Stance.FAVOR,
-        [("UK", ActorType.GOVERNMENT, Stance.FAVOR)],
+        "FAVOR",
+        [("UK", "GOVERNMENT", "FAVOR")],
     ),
     "“We will not return to the table while the siege continues,” an opposition spokesman said.": (
-        Stance.AGAINST,
-        [("opposition spokesman", ActorType.OPPOSITION, Stance.AGAINST)],
+        "AGAINST",
+        [("opposition spokesman", "OPPOSITION", "AGAINST")],
     ),
 }
 TEXT_COLUMNS = {
@@ -62,8 +61,8 @@ TEXT_COLUMNS = {
 
 
 def make_project(root: Path, articles: tuple[str, ...], contact: str | None = CONTACT) -> Path:
-    """A project folder with the fixture articles named, this repository's card (with a contact, or none) and a
-    store with a gold label and two annotators' labels for every heading and body sentence."""
+    """A project folder with the fixture articles named, this repository's config and card (with a contact, or
+    none) and a store with a gold label and two annotators' labels for every heading and body sentence."""
     seeds = root / "seeds"
     seeds.mkdir(parents=True)
     lines = [line for line in (DATA / "seeds" / "articles.jsonl").read_text(encoding="utf-8").splitlines()
@@ -76,29 +75,9 @@ def make_project(root: Path, articles: tuple[str, ...], contact: str | None = CO
         card = card.replace("  contact: null\n", f"  contact: {contact}\n", 1)
     (root / "DATASET_CARD.md").write_text(card, encoding="utf-8")
     shutil.copy(DATA / "CHANGELOG.md", root)
-    write_store(root)
+    shutil.copy(REPO / CONFIG_FILE, root)
+    write_store(root, KNOWN_LABELS, TARGET)
     return root
-
-
-def write_store(root: Path) -> None:
-    gold, raw = [], []
-    for segment in annotated_segments(root / "seeds"):
-        stance, actors = KNOWN_LABELS.get(segment.text, (Stance.NONE, []))
-        spans = tuple(
-            ActorSpan(start, start + len(name), name, kind, None, actor_stance)
-            for name, kind, actor_stance in actors
-            for start in [segment.text.index(name)]
-        )
-        record = {"segment_id": segment.id, "article_id": segment.article_id, "text": segment.text, "target": TARGET}
-        gold.append(Annotation(**record, annotator=GOLD_ANNOTATOR, stance=stance, actors=spans))
-        raw.append(Annotation(**record, annotator="alice", stance=stance, actors=spans))
-        raw.append(Annotation(**record, annotator="bob", stance=Stance.NONE))
-    write_annotations(root / "annotations" / "gold.jsonl", gold)
-    write_annotations(root / "annotations" / "annotations.jsonl", raw)
-
-
-def annotated_segments(seeds: Path):
-    return [s for a in load_articles(seeds) for s in segment_article(a) if s.kind in ANNOTATED_KINDS]
 
 
 def load(folder: Path, config: str, cache: Path) -> datasets.DatasetDict:
@@ -115,6 +94,11 @@ def git(folder: Path, *args: str) -> str:
 
 
 ALL = ("pd_001", "ogl_010", "ccby_001", WITHHELD)
+
+
+def build_release(root: Path, *args, **kwargs) -> tuple[Path, bool]:
+    """The release of the project folder `root` (corpus.release.build.build_release of its project)."""
+    return build.build_release(load_project(root), *args, **kwargs)
 
 
 def test_a_publishable_release_withholds_what_it_may_not_republish(tmp_path):
@@ -172,10 +156,13 @@ def test_a_publishable_release_withholds_what_it_may_not_republish(tmp_path):
     licence = (folder / "LICENSE.md").read_text(encoding="utf-8")
     assert "Creative Commons Attribution 4.0 International (`CC-BY-4.0`)" in licence  # the labels
     assert "| Open Government Licence v3.0 (`OGL-UK-3.0`) | 1 | yes |" in licence
-    assert "| unknown: a made-up news report standing for one under its publisher's copyright | 1 | withheld |" in licence
+    assert (
+        "| unknown: a made-up news report standing for one under its publisher's copyright | 1 | withheld |" in licence
+    )
     attribution = (folder / "ATTRIBUTION.md").read_text(encoding="utf-8")
-    assert "> Department of Foreign Affairs and Trade website, licensed under CC BY 3.0 AU.\n> The text is unchanged." in (
-        attribution
+    assert (
+        "> Department of Foreign Affairs and Trade website, licensed under CC BY 3.0 AU.\n> The text is unchanged."
+        in attribution
     )
     assert WITHHELD not in attribution and "- `pd_001`: Statement on the liberation of the town" in attribution
 
@@ -234,7 +221,9 @@ def test_restore_gives_the_rows_of_a_release_that_never_withheld_the_text(tmp_pa
     assert got.keys() == expected.keys()
     for config in expected:
         for split in expected[config]:
-            rows = [{k: v for k, v in row.items() if k not in ("license", "redistributable")} for row in got[config][split]]
+            rows = [
+                {k: v for k, v in row.items() if k not in ("license", "redistributable")} for row in got[config][split]
+            ]
             want = [
                 {k: v for k, v in row.items() if k not in ("license", "redistributable")}
                 for row in expected[config][split]
@@ -292,7 +281,7 @@ def test_a_released_version_rebuilds_from_its_commit_and_keeps_every_split(tmp_p
     git(project, "add", "--all")
     git(project, "commit", "--quiet", "-m", "1.0.0 inputs")
     first, _ = build_release(project, "1.0.0")
-    path, entry = lock_release(project, "1.0.0")
+    path, entry = lock_release(load_project(project), "1.0.0")
     assert path == project / RELEASED_FILE and entry.source_commit == git(project, "rev-parse", "HEAD")
     assert entry.files == read_checksums(first)
     assert entry.splits["articles"] == {"train": ["ccby_001", WITHHELD]}
@@ -342,7 +331,7 @@ def test_lock_refuses_uncommitted_inputs_and_pins_committed_ones(tmp_path, capsy
     changelog = (project / "CHANGELOG.md").read_text(encoding="utf-8")
     (project / "CHANGELOG.md").write_text(changelog + "\n", encoding="utf-8")
     with pytest.raises(ReleaseError, match=r"the inputs of the build differ from the last commit"):
-        lock_release(project, "1.0.0")
+        lock_release(load_project(project), "1.0.0")
     assert not (project / RELEASED_FILE).exists()
 
     (project / "CHANGELOG.md").write_text(changelog, encoding="utf-8")

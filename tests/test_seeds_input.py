@@ -14,13 +14,14 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from stance_corpus.corpus import InputError, iter_articles, load_articles, segment_article
+from stance_corpus.corpus import InputError, iter_articles, load_articles, load_project, segment_article
 from stance_corpus.corpus.articles import CATALOGUE_NAME
 
-REPO = Path(__file__).resolve().parents[1]
+# The seed article as at release 1.0.0 (a fixture: adding an article to the repository's seeds/ changes no test).
+SEEDS = Path(__file__).parent / "data" / "seed_project" / "seeds"
 SEED_ID = "000_b923e88ad6c5b85a"
 SECOND_ID = "001_second"
-SEED_META = json.loads((REPO / "seeds" / CATALOGUE_NAME).read_text(encoding="utf-8").splitlines()[0])
+SEED_META = json.loads((SEEDS / CATALOGUE_NAME).read_text(encoding="utf-8").splitlines()[0])
 
 
 def run_cli(*args: str | Path, cwd: Path | None = None) -> subprocess.CompletedProcess:
@@ -37,7 +38,7 @@ def run_cli(*args: str | Path, cwd: Path | None = None) -> subprocess.CompletedP
 def seed_folder(folder: Path, second_text: bytes | None, catalogue_ids: tuple[str, ...] = (SEED_ID, SECOND_ID)) -> Path:
     """The real seed as the first article, plus a second article with `second_text` (None: no text file)."""
     folder.mkdir()
-    shutil.copy(REPO / "seeds" / f"{SEED_ID}.txt", folder)
+    shutil.copy(SEEDS / f"{SEED_ID}.txt", folder)
     lines = [json.dumps({**SEED_META, "id": article_id, "title": None}) for article_id in catalogue_ids]
     (folder / CATALOGUE_NAME).write_text("\n".join(lines) + "\n", encoding="utf-8")
     if second_text is not None:
@@ -46,7 +47,7 @@ def seed_folder(folder: Path, second_text: bytes | None, catalogue_ids: tuple[st
 
 
 def seed_bytes() -> bytes:
-    return (REPO / "seeds" / f"{SEED_ID}.txt").read_bytes()
+    return (SEEDS / f"{SEED_ID}.txt").read_bytes()
 
 
 def empty(tmp_path: Path) -> tuple[Path, str]:
@@ -117,7 +118,7 @@ def catalogue_bad_value(field: str, value: str, problem: str) -> Callable[[Path]
 
 def unknown_actor_type(tmp_path: Path) -> tuple[Path, str]:
     folder = seed_folder(tmp_path / "seeds", b"Headline\n\nA body sentence.\n")
-    shutil.copy(REPO / "tests" / "data" / "test_actors" / "unknown_type.jsonl", folder / "actors.jsonl")
+    shutil.copy(Path(__file__).parent / "data" / "test_actors" / "unknown_type.jsonl", folder / "actors.jsonl")
     return Path(f"{folder / 'actors.jsonl'}:2"), "type 'PRESS' of 'cnn' is not in the scheme"
 
 
@@ -164,7 +165,8 @@ def test_summary_of_a_bad_folder_prints_nothing(tmp_path):
 @pytest.mark.parametrize("case", sorted(BAD_INPUTS))
 def test_library_raises_before_the_first_article(tmp_path, case):
     where, problem = BAD_INPUTS[case](tmp_path)
-    articles = iter_articles([tmp_path / "seeds"])
+    # With a project's scheme, as every command reads seeds: the folder's actor registry is checked against it too.
+    articles = iter_articles([tmp_path / "seeds"], load_project(SEEDS.parent).scheme)
     with pytest.raises(InputError) as raised:
         next(articles)
     assert raised.value.where == str(where)
@@ -172,7 +174,7 @@ def test_library_raises_before_the_first_article(tmp_path, case):
 
 
 def test_missing_path(tmp_path):
-    result = run_cli("segment", REPO / "seeds", tmp_path / "nowhere")
+    result = run_cli("segment", SEEDS, tmp_path / "nowhere")
     assert (result.returncode, result.stdout) == (1, "")
     assert result.stderr == f"stance-corpus: error: {tmp_path / 'nowhere'}: no such file or folder\n"
     with pytest.raises(InputError, match="no such file or folder"):
@@ -180,7 +182,7 @@ def test_missing_path(tmp_path):
 
 
 def test_folder_without_catalogue(tmp_path):
-    shutil.copy(REPO / "seeds" / f"{SEED_ID}.txt", tmp_path)
+    shutil.copy(SEEDS / f"{SEED_ID}.txt", tmp_path)
     result = run_cli("segment", tmp_path)
     assert (result.returncode, result.stdout) == (1, "")
     assert result.stderr.startswith(f"stance-corpus: error: {tmp_path / CATALOGUE_NAME}: missing")
@@ -206,13 +208,13 @@ def test_catalogue_may_start_with_a_byte_order_mark(tmp_path):
 
 
 def test_naming_one_file_twice_selects_it_once():
-    seeds = REPO / "seeds"
+    seeds = SEEDS
     articles = load_articles(seeds)
     assert [a.id for a in iter_articles([seeds, seeds / f"{SEED_ID}.txt", seeds])] == [a.id for a in articles]
 
 
 def test_article_keeps_its_text_and_metadata():
-    [article] = load_articles(REPO / "seeds" / f"{SEED_ID}.txt")
+    [article] = load_articles(SEEDS / f"{SEED_ID}.txt")
     assert article.text == seed_bytes().decode("utf-8")
     assert (article.id, article.title, article.published, article.language) == (
         SEED_ID, SEED_META["title"], None, "en"
@@ -238,11 +240,9 @@ def test_good_metadata_values_load(tmp_path):
 
 def test_an_unknown_actor_type_stops_release_too(tmp_path):
     """README: a bad registry stops every command; `release` reads the seeds (and so their registry) first."""
-    project = tmp_path / "project"
-    shutil.copytree(REPO / "seeds", project / "seeds")
-    shutil.copy(REPO / "DATASET_CARD.md", project)
-    shutil.copy(REPO / "tests" / "data" / "test_release" / "CHANGELOG.md", project)
-    shutil.copy(REPO / "tests" / "data" / "test_actors" / "unknown_type.jsonl", project / "seeds" / "actors.jsonl")
+    project = shutil.copytree(SEEDS.parent, tmp_path / "project")
+    bad_registry = Path(__file__).parent / "data" / "test_actors" / "unknown_type.jsonl"
+    shutil.copy(bad_registry, project / "seeds" / "actors.jsonl")
     result = run_cli("release", "--out", tmp_path / "out", cwd=project)
     assert result.returncode == 1
     assert result.stderr == (

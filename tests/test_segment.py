@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import re
 import subprocess
 import sys
 from collections import Counter
@@ -18,9 +19,10 @@ from stance_corpus.corpus.segment import tokenized_segments, word_token_spans
 
 from stance_corpus.cli import main
 
-REPO = Path(__file__).resolve().parents[1]
+# The seed article as at release 1.0.0 (a fixture: adding an article to the repository's seeds/ changes no test).
+SEEDS = Path(__file__).parent / "data" / "seed_project" / "seeds"
 SEED_ID = "000_b923e88ad6c5b85a"
-SEED_TEXT = REPO / "seeds" / f"{SEED_ID}.txt"
+SEED_TEXT = SEEDS / f"{SEED_ID}.txt"
 # Written by hand from reading the seed text, not from the output of the code under test.
 with jsonlines.open(Path(__file__).parent / "data/test_segment/seed_segments.jsonl") as expected_lines:
     EXPECTED = [(line["kind"], line["text"]) for line in expected_lines]
@@ -42,7 +44,7 @@ def segment_records(capsys) -> Callable[..., list[dict]]:
 def copy_seed(folder: Path, text: str | None = None, article_id: str = SEED_ID) -> Path:
     """A seed folder holding one article: the real seed's catalogue line and its (possibly edited) text."""
     folder.mkdir(parents=True, exist_ok=True)
-    meta = json.loads((REPO / "seeds" / CATALOGUE_NAME).read_text(encoding="utf-8").splitlines()[0])
+    meta = json.loads((SEEDS / CATALOGUE_NAME).read_text(encoding="utf-8").splitlines()[0])
     (folder / CATALOGUE_NAME).write_text(json.dumps({**meta, "id": article_id}) + "\n", encoding="utf-8")
     text_path = folder / f"{article_id}.txt"
     text_path.write_text(SEED_TEXT.read_text(encoding="utf-8") if text is None else text, encoding="utf-8", newline="")
@@ -71,15 +73,15 @@ def test_seed_gives_every_hand_checked_segment_with_exact_offsets():
 
 
 def test_library_gives_what_the_cli_prints(segment_records):
-    [article] = load_articles(REPO / "seeds")
+    [article] = load_articles(SEEDS)
     from_library = [dataclasses.asdict(segment) for segment in segment_article(article)]
-    assert from_library == segment_records(REPO / "seeds")
+    assert from_library == segment_records(SEEDS)
 
 
 def test_summary_counts_the_kinds(capsys):
     counts = Counter(kind for kind, _ in EXPECTED)
     kinds = ", ".join(f"{counts[kind]} {kind}" for kind in sorted(counts))
-    assert main(["segment", str(REPO / "seeds"), "--summary"]) == 0
+    assert main(["segment", str(SEEDS), "--summary"]) == 0
     assert capsys.readouterr() == (f"1 article(s), {len(EXPECTED)} segments: {kinds}\n", "")
 
 
@@ -162,11 +164,29 @@ def test_a_one_character_paragraph_stays_a_paragraph_of_its_own(tmp_path, segmen
 
 def test_reused_segmenter_tokens_equal_tokenizing_each_segment_alone():
     # The release's BIO tags reuse syntok's tokens from sentence splitting; they must be the tokens of the segment.
-    tricky = "Talks ended.Next round: “we won’t stop,” he said — pro-regime forces didn't.\n\nU.N. envoy (de Mistura) spoke."
-    articles = [*load_articles(REPO / "seeds"), dataclasses.replace(load_articles(REPO / "seeds")[0], text=tricky)]
+    tricky = (
+        "Talks ended.Next round: “we won’t stop,” he said — pro-regime forces didn't.\n\nU.N. envoy (de Mistura) spoke."
+    )
+    articles = [*load_articles(SEEDS), dataclasses.replace(load_articles(SEEDS)[0], text=tricky)]
     for article in articles:
         pairs = list(tokenized_segments(article))
         assert [segment for segment, _ in pairs] == list(segment_article(article))
         for segment, tokens in pairs:
             assert tokens == word_token_spans(segment.text), segment.text
             assert all(segment.text[start:end].strip() == segment.text[start:end] != "" for start, end in tokens)
+
+
+def test_page_furniture_is_the_project_list(tmp_path, capsys):
+    """A project names its own furniture (stance-corpus.toml, [segmentation]); `segment --project` drops it."""
+    project = tmp_path / "project"
+    assert main(["init", str(project)]) == 0
+    config = project / "stance-corpus.toml"
+    config.write_text(re.sub(r"(?m)^furniture = .*$", 'furniture = ["Read more"]', config.read_text("utf-8")), "utf-8")
+    copy_seed(project / "seeds", "A headline\n\nRead more\n\nAdvertisement\n\nA closing sentence of the body.\n")
+    capsys.readouterr()
+    assert main(["segment", "--project", str(project)]) == 0
+    kinds = [(r["kind"], r["text"]) for r in map(json.loads, capsys.readouterr().out.splitlines())]
+    assert kinds == [
+        ("headline", "A headline"), ("boilerplate", "Read more"), ("heading", "Advertisement"),
+        ("body", "A closing sentence of the body."),
+    ]

@@ -8,16 +8,18 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from collections.abc import Callable
 from dataclasses import asdict
 from pathlib import Path
 
 from stance_corpus.corpus.ingest.duplicates import DEFAULT_NEAR_THRESHOLD
+from stance_corpus.corpus.schema import ImportReport
 
 SEEDS_FOLDER = "seeds"  # a project's seed folder (the default of the project config's paths.seeds)
 _FIELD_OPTIONS = ("text", "html", "title", "date", "url", "id", "license", "language", "source", "author")
 
 
-def add_ingest_command(subparsers: argparse._SubParsersAction) -> None:
+def add_ingest_command(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     """Mount `stance-corpus ingest`."""
     ingest = subparsers.add_parser(
         "ingest",
@@ -74,8 +76,13 @@ def run_ingest(args: argparse.Namespace) -> None:
         dry_run=args.dry_run,
         workers=args.workers,
     )
+    from stance_corpus.corpus.project import CONFIG_FILE, load_project
+
+    # The project's seed folder (stance-corpus.toml's paths.seeds), or seeds/ of a folder that is no project yet.
+    is_project = (args.project / CONFIG_FILE).is_file()
+    seeds = load_project(args.project).seeds if is_project else args.project / SEEDS_FOLDER
     with _progress_bar() as progress:
-        report = ingest(args.sources, args.project / SEEDS_FOLDER, options, progress)
+        report = ingest(args.sources, seeds, options, progress)
     if args.json:
         plain = asdict(report)
         plain["counts"] = _counts(report)
@@ -84,7 +91,7 @@ def run_ingest(args: argparse.Namespace) -> None:
         print_report(report)
 
 
-def print_report(report) -> None:
+def print_report(report: ImportReport) -> None:
     """The report for people: counts, the duplicate groups, the values stored as null, the rejected records."""
     counts = _counts(report)
     print(
@@ -113,7 +120,7 @@ def print_report(report) -> None:
             print(f"  {problem.origin}: {problem.problem}")
 
 
-def _counts(report) -> dict[str, int]:
+def _counts(report: ImportReport) -> dict[str, int]:
     return {
         "read": report.read,
         "imported": len(report.imported),
@@ -127,7 +134,7 @@ def _counts(report) -> dict[str, int]:
 class _progress_bar:
     """A tqdm bar on stderr with the running counts (shown only on a terminal), as a progress callback."""
 
-    def __enter__(self):
+    def __enter__(self) -> Callable[[dict[str, int]], None]:
         from tqdm import tqdm
 
         self.bar = tqdm(desc="ingest", unit=" records", disable=None, file=sys.stderr, leave=False)
@@ -141,7 +148,7 @@ class _progress_bar:
                 refresh=False,
             )
 
-    def __exit__(self, *exc) -> None:
+    def __exit__(self, *exc: object) -> None:
         self.bar.close()
 
 

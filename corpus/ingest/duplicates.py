@@ -19,6 +19,7 @@ import re
 import unicodedata
 import zlib
 from dataclasses import dataclass
+from typing import Any
 
 NUM_PERM = 128
 SHINGLE_WORDS = 4
@@ -51,18 +52,19 @@ def signature(text: str, num_perm: int = NUM_PERM) -> bytes:
     shingles = {" ".join(words[i:i + size]).encode("utf-8") for i in range(max(1, len(words) - size + 1))}
     minhash = _new_minhash(num_perm)
     minhash.update_batch(list(shingles))
-    return minhash.hashvalues.astype(_DTYPE).tobytes()
+    signature: bytes = minhash.hashvalues.astype(_DTYPE).tobytes()
+    return signature
 
 
 @functools.lru_cache(maxsize=4)
-def _permutations(num_perm: int):
+def _permutations(num_perm: int) -> Any:  # datasketch is untyped: a pair of numpy arrays
     """datasketch's permutations for `num_perm`, made once per process (making them costs more than hashing)."""
     from datasketch import MinHash
 
     return MinHash(num_perm=num_perm, seed=_SEED, scheme=_SCHEME).permutations
 
 
-def _new_minhash(num_perm: int, hashvalues=None):
+def _new_minhash(num_perm: int, hashvalues: Any = None) -> Any:  # a datasketch MinHash
     from datasketch import MinHash
 
     return MinHash(
@@ -130,7 +132,7 @@ class DuplicateIndex:
                 best = Match("near", candidate, kept_origin, estimate)
         return best
 
-    def _minhash(self, signature_bytes: bytes):
+    def _minhash(self, signature_bytes: bytes) -> Any:
         import numpy
 
         return _new_minhash(self.num_perm, numpy.frombuffer(signature_bytes, dtype=_DTYPE))

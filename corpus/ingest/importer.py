@@ -22,6 +22,7 @@ from stance_corpus.corpus.ingest.readers import DEFAULT_FIELDS, FieldMap, iter_s
 from stance_corpus.corpus.ingest.records import SourceDefaults, prepare
 from stance_corpus.corpus.ingest.writer import SeedWriter
 from stance_corpus.corpus.schema import (
+    Article,
     Duplicate,
     DuplicateGroup,
     ImportCandidate,
@@ -136,7 +137,7 @@ def process_record(record: SourceRecord, defaults: SourceDefaults) -> ImportCand
     return prepare(record, defaults)
 
 
-def _existing_articles(seeds: Path) -> Iterator:
+def _existing_articles(seeds: Path) -> Iterator[Article]:
     catalogue = seeds / CATALOGUE_NAME
     if not catalogue.is_file() or not catalogue.read_bytes().strip():
         return iter(())
@@ -166,8 +167,11 @@ def _prepared(
         return
     import multiprocessing
 
-    # fork: the workers inherit the imported libraries instead of importing them again.
-    context = multiprocessing.get_context("fork" if "fork" in multiprocessing.get_all_start_methods() else None)
+    # Not fork: a forked child of a process with other threads (a test runner's, a library's) can inherit a lock
+    # that one of them held and wait on it forever. forkserver starts the workers from a clean single-threaded
+    # process where the platform has it.
+    methods = multiprocessing.get_all_start_methods()
+    context = multiprocessing.get_context("forkserver" if "forkserver" in methods else "spawn")
     pool = context.Pool(min(workers, os.cpu_count() or workers), initializer=_set_defaults, initargs=(defaults,))
     try:
         yield pool.imap(_process_in_worker, records, chunksize=4)

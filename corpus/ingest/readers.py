@@ -67,6 +67,7 @@ class FieldMap:
         return replace(self, **{field: (name,) for field, name in names.items() if name})
 
     def body_fields(self) -> tuple[str, ...]:
+        """The field names a record's body may be read from: the text fields, then the HTML ones."""
         return (*self.text, *self.html)
 
 

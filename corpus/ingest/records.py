@@ -105,7 +105,8 @@ def prepare(record: SourceRecord, defaults: SourceDefaults) -> ImportCandidate |
     else:
         article_id = content_id(text)
     article = Article(
-        id=article_id, text=text, title=title, language=language, license=license, notes=None, **meta
+        id=article_id, text=text, title=title, language=language, license=license, notes=None,
+        published=meta["published"], url=meta["url"], source=meta["source"], author=meta["author"],
     )
     signature = duplicates.signature(text) if defaults.near_duplicates else None
     return ImportCandidate(article, record.origin, duplicates.content_key(text), signature, tuple(problems))

@@ -6,16 +6,23 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
+from typing import Any
 
 import yaml
 from datasets import DatasetInfo, Features, SplitDict, SplitInfo
 from datasets.info import DatasetInfosDict
 from stance_corpus.corpus.errors import ReleaseError
-from stance_corpus.corpus.release.rows import FEATURES, SPLIT_BUCKETS, SPLITS, Tables, agreement_summary, label_counts
-from stance_corpus.corpus.schema import ACTOR_TYPE_LABELS, STANCE_LABELS
+from stance_corpus.corpus.release.rows import (
+    SPLIT_BUCKETS,
+    SPLITS,
+    ReleaseSchema,
+    Row,
+    Tables,
+    agreement_summary,
+    label_counts,
+    released_targets,
+)
 
-CARD_FILE = "DATASET_CARD.md"
-CHANGELOG_FILE = "CHANGELOG.md"
 DEFAULT_CONFIG = "sentences"
 VERSION_PATTERN = re.compile(r"(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)")
 
@@ -27,28 +34,37 @@ CONFIG_ROWS: dict[str, str] = {
     "articles": "seed article: catalogue metadata, full text and the offsets of its segments",
     "raw_annotations": "(segment, annotator) before adjudication, for agreement research",
 }
+# With several targets in a release a row is per target too.
+_PER_TARGET_ROWS = {
+    "sentences": "(sentence, target) with a gold label: the sentence (heading or body segment), its stance toward "
+    "the target, actor spans, context, number of annotators and their agreement with the gold label",
+    "actors": "gold actor mention of a (sentence, target): offsets into the sentence, type, registry id, stance "
+    "toward the target",
+    "raw_annotations": "(segment, target, annotator) before adjudication, for agreement research",
+}
 
 _SIZE_CATEGORIES = ((1_000, "n<1K"), (10_000, "1K<n<10K"), (100_000, "10K<n<100K"), (1_000_000, "100K<n<1M"))
 _CARD_HEADER = re.compile(r"\A---\n(.*?)\n---\n", re.DOTALL)
 
 
-def split_card(text: str, where: str) -> tuple[dict, str]:
+def split_card(text: str, where: str) -> tuple[dict[str, Any], str]:
     """(YAML header, Markdown body) of a dataset card."""
     match = _CARD_HEADER.match(text)
     if not match:
-        raise ReleaseError(f"{where}: no YAML header between '---' lines at the top")
+        raise ReleaseError(where, "no YAML header between '---' lines at the top")
     try:
         header = yaml.safe_load(match.group(1))
     except yaml.YAMLError as error:
-        raise ReleaseError(f"{where}: the YAML header is not valid YAML ({str(error).splitlines()[0]})") from None
+        raise ReleaseError(where, f"the YAML header is not valid YAML ({str(error).splitlines()[0]})") from error
     if not isinstance(header, dict) or "version" not in header:
-        raise ReleaseError(f"{where}: the YAML header needs a 'version: X.Y.Z' key")
+        raise ReleaseError(where, "the YAML header needs a 'version: X.Y.Z' key")
     return header, text[match.end() :]
 
 
 def check_version(version: str) -> str:
+    """`version` itself when it is a semantic version X.Y.Z; ReleaseError otherwise."""
     if not VERSION_PATTERN.fullmatch(version):
-        raise ReleaseError(f"version {version!r} is not a semantic version X.Y.Z (e.g. 1.0.0)")
+        raise ReleaseError(None, f"version {version!r} is not a semantic version X.Y.Z (e.g. 1.0.0)")
     return version
 
 
@@ -58,23 +74,24 @@ def changelog_entry(text: str, version: str, where: str) -> str:
     match = re.search(rf"^### {re.escape(version)}[^\n]*\n(.*?)(?=^##|\Z)", releases, re.DOTALL | re.MULTILINE)
     if not match or not match.group(1).strip():
         raise ReleaseError(
-            f"{where}: no '### {version}' entry under '## Dataset releases': describe the release before building it"
+            where, f"no '### {version}' entry under '## Dataset releases': describe the release before building it"
         )
     return match.group(1).strip()
 
 
 def render_card(
-    header: Mapping,
+    header: Mapping[str, Any],
     body: str,
     version: str,
     tables: Tables,
     files: Mapping[str, Mapping[str, tuple[str, int]]],
     inputs: Mapping[str, str],
     notes: str,
-    features: Mapping[str, Features] = FEATURES,
+    schema: ReleaseSchema,
+    features: Mapping[str, Features] | None = None,
 ) -> str:
     """The release README.md; `files`: config -> split -> (path in the release, arrow bytes); `inputs`: path ->
-    sha256; `features`: the features of each config (those of release schema 1 by default)."""
+    sha256; `features`: the features of each config (default: the schema's; a publishable release adds columns)."""
     yaml_header = {
         **{key: value for key, value in header.items() if key != "version"},
         "version": version,
@@ -90,15 +107,17 @@ def render_card(
     }
     DatasetInfosDict(
         {
-            config: DatasetInfo(features=features[config], splits=_split_dict(tables[config], splits))
+            config: DatasetInfo(
+                features=(features or schema.features)[config], splits=_split_dict(tables[config], splits)
+            )
             for config, splits in files.items()
         }
     ).to_dataset_card_data(yaml_header)
     front = yaml.safe_dump(yaml_header, sort_keys=False, allow_unicode=True, width=120)
-    return f"---\n{front}---\n{body.rstrip()}\n\n{_statistics(version, tables, inputs, notes)}"
+    return f"---\n{front}---\n{body.rstrip()}\n\n{_statistics(version, tables, inputs, notes, schema)}"
 
 
-def _split_dict(rows: Mapping[str, list], files: Mapping[str, tuple[str, int]]) -> SplitDict:
+def _split_dict(rows: Mapping[str, list[Row]], files: Mapping[str, tuple[str, int]]) -> SplitDict:
     split_dict = SplitDict()
     for split, (_, num_bytes) in files.items():
         split_dict.add(SplitInfo(name=split, num_bytes=num_bytes, num_examples=len(rows[split])))
@@ -109,9 +128,12 @@ def _size_category(rows: int) -> str:
     return next((label for upper, label in _SIZE_CATEGORIES if rows < upper), "1M<n<10M")
 
 
-def _statistics(version: str, tables: Tables, inputs: Mapping[str, str], notes: str) -> str:
-    counts = label_counts(tables)
-    agreement = agreement_summary(tables)
+def _statistics(version: str, tables: Tables, inputs: Mapping[str, str], notes: str, schema: ReleaseSchema) -> str:
+    scheme = schema.scheme
+    targets = released_targets(tables, scheme)
+    several = len(targets) > 1
+    counts = label_counts(tables, scheme)
+    rows_per = {**CONFIG_ROWS, **(_PER_TARGET_ROWS if several else {})}
     bounds = ", ".join(f"{name} below {upper}" for name, upper in SPLIT_BUCKETS)
     present = [split for split in SPLITS if split in tables[DEFAULT_CONFIG]]
     lines = [
@@ -130,7 +152,7 @@ def _statistics(version: str, tables: Tables, inputs: Mapping[str, str], notes: 
         *(
             f"| `{config}` | {sum(len(rows) for rows in splits.values())} | "
             + " | ".join(str(len(splits.get(split, ()))) for split in SPLITS)
-            + f" | {CONFIG_ROWS[config]} |"
+            + f" | {rows_per[config]} |"
             for config, splits in tables.items()
         ),
         "",
@@ -155,26 +177,21 @@ def _statistics(version: str, tables: Tables, inputs: Mapping[str, str], notes: 
             else ": with so few articles, evaluate with cross-validation grouped by article."
         ),
         "",
-        "### Sentence stance per split",
+        f"### Sentence stance per {'target and ' if several else ''}split",
         "",
-        _count_table(counts, "stance", STANCE_LABELS),
+        _count_table(counts, "stance", scheme.stance_names, several),
         "",
-        "### Actor mentions per type and split",
+        f"### Actor mentions per type{', target' if several else ''} and split",
         "",
-        _count_table(counts, "actor type", ACTOR_TYPE_LABELS),
+        _count_table(counts, "actor type", scheme.actor_type_names, several),
         "",
-        "### Actor stance per split",
+        f"### Actor stance per {'target and ' if several else ''}split",
         "",
-        _count_table(counts, "actor stance", STANCE_LABELS),
+        _count_table(counts, "actor stance", scheme.stance_names, several),
         "",
         "### Agreement",
         "",
-        f"- annotators in `raw_annotations`: {agreement['annotators']}",
-        f"- sentences labelled by 2 or more annotators: {agreement['annotated_by_several']}",
-        f"- mean share of those annotators who chose the gold stance: {_number(agreement['mean_agreement_with_gold'])}",
-        "- Krippendorff's alpha (nominal) of the annotators' sentence stances: "
-        + _number(agreement["krippendorff_alpha"]),
-        "",
+        *(line for target in targets for line in _agreement_lines(tables, target.name, several)),
         "### Build inputs (sha256)",
         "",
         "| file | sha256 |",
@@ -185,12 +202,31 @@ def _statistics(version: str, tables: Tables, inputs: Mapping[str, str], notes: 
     return "\n".join(lines)
 
 
-def _count_table(counts: Mapping[str, Mapping[str, Mapping[str, int]]], what: str, labels: tuple[str, ...]) -> str:
-    rows = [
-        f"| {split} | " + " | ".join(str(per[what][label]) for label in labels) + f" | {sum(per[what].values())} |"
-        for split, per in counts.items()
+def _agreement_lines(tables: Tables, target: str, several: bool) -> list[str]:
+    agreement = agreement_summary(tables, target)
+    return [
+        *([f"Target: {target}", ""] if several else []),
+        f"- annotators in `raw_annotations`: {agreement['annotators']}",
+        f"- sentences labelled by 2 or more annotators: {agreement['annotated_by_several']}",
+        f"- mean share of those annotators who chose the gold stance: {_number(agreement['mean_agreement_with_gold'])}",
+        "- Krippendorff's alpha (nominal) of the annotators' sentence stances: "
+        + _number(agreement["krippendorff_alpha"]),
+        "",
     ]
-    return "\n".join(["| split | " + " | ".join(labels) + " | total |", "|---|" + "---:|" * (len(labels) + 1), *rows])
+
+
+def _count_table(
+    counts: Mapping[tuple[str, str], Mapping[str, Mapping[str, int]]], what: str, labels: tuple[str, ...], several: bool
+) -> str:
+    """One row per split (and per target, first column, when there are several)."""
+    rows = [
+        "| " + (f"{target} | " if several else "") + f"{split} | "
+        + " | ".join(str(per[what][label]) for label in labels) + f" | {sum(per[what].values())} |"
+        for (target, split), per in counts.items()
+    ]
+    head = "| " + ("target | " if several else "") + "split | " + " | ".join(labels) + " | total |"
+    rule = "|" + ("---|" if several else "") + "---|" + "---:|" * (len(labels) + 1)
+    return "\n".join([head, rule, *rows])
 
 
 def _number(value: float | None) -> str:

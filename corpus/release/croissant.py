@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping, Sequence
+from typing import Any
 
 from datasets import ClassLabel, Features, List, Value
 
@@ -87,7 +88,7 @@ def croissant_json(
     """The Croissant file of a release as text. `files`: config -> split -> (path in the release, sha256 of the
     file); `licences`: URLs (or names) of every licence in the release; `keys`: the columns that identify a row of
     each config; `splits`: the split names every config has."""
-    distribution: list[dict] = []
+    distribution: list[dict[str, Any]] = []
     for config, per_split in files.items():
         for split, (path, digest) in per_split.items():
             distribution.append(
@@ -132,7 +133,7 @@ def croissant_json(
     return json.dumps(metadata, indent=2, ensure_ascii=False) + "\n"
 
 
-def _split_record_set(splits: Sequence[str]) -> dict:
+def _split_record_set(splits: Sequence[str]) -> dict[str, Any]:
     field_id = f"{SPLIT_RECORD_SET}/split_name"
     return {
         "@type": "cr:RecordSet",
@@ -146,7 +147,7 @@ def _split_record_set(splits: Sequence[str]) -> dict:
     }
 
 
-def _record_set(config: str, features: Features, key: Sequence[str], splits: Sequence[str]) -> dict:
+def _record_set(config: str, features: Features, key: Sequence[str], splits: Sequence[str]) -> dict[str, Any]:
     file_set = {"fileSet": {"@id": f"{config}-files"}}
     split_field = {
         "@type": "cr:Field",
@@ -172,14 +173,16 @@ def _record_set(config: str, features: Features, key: Sequence[str], splits: Seq
     }
 
 
-def _field(parent: str, name: str, feature: object, file_set: dict, path: tuple[str, ...] = ()) -> dict:
+def _field(
+    parent: str, name: str, feature: object, file_set: dict[str, Any], path: tuple[str, ...] = ()
+) -> dict[str, Any]:
     """A Croissant field for one column (or, with `path`, one member of a struct column)."""
     field_id = f"{parent}/{name}"
     column = path[0] if path else name
-    source: dict = {**file_set, "extract": {"column": column}}
+    source: dict[str, Any] = {**file_set, "extract": {"column": column}}
     if path:
         source["transform"] = {"jsonPath": ".".join(path[1:] + (name,))}
-    field: dict = {"@type": "cr:Field", "@id": field_id, "name": name}
+    field: dict[str, Any] = {"@type": "cr:Field", "@id": field_id, "name": name}
     repeated = isinstance(feature, List)
     inner = feature.feature if isinstance(feature, List) else feature
     if isinstance(inner, dict):

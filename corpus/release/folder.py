@@ -8,13 +8,13 @@ from pathlib import Path
 import pyarrow.parquet as pq
 from stance_corpus.corpus.errors import ReleaseError
 from stance_corpus.corpus.release.card import check_version, split_card
-from stance_corpus.corpus.release.rows import FEATURES, ROW_KEYS, Tables
+from stance_corpus.corpus.release.rows import CONFIGS, Tables
 
-RELEASES_DIR = Path("releases")
 CHECKSUMS_FILE = "SHA256SUMS"
 
 
 def sha256_file(path: Path) -> str:
+    """The SHA-256 of a file's bytes, hex, read in chunks."""
     with path.open("rb") as handle:
         return hashlib.file_digest(handle, "sha256").hexdigest()
 
@@ -45,26 +45,27 @@ def first_difference(old: Path, new: Path) -> str | None:
     return None
 
 
-def resolve_release(name: str, root: Path) -> Path:
-    """A release folder given as a path or as a version under releases/."""
-    for candidate in (Path(name), root / RELEASES_DIR / name):
+def resolve_release(name: str, releases: Path) -> Path:
+    """A release folder given as a path or as a version under the project's releases folder."""
+    for candidate in (Path(name), releases / name):
         if (candidate / "README.md").is_file():
             return candidate
-    raise ReleaseError(f"{name}: not a release folder, nor a version under {root / RELEASES_DIR}")
+    raise ReleaseError(name, f"not a release folder, nor a version under {releases}")
 
 
 def read_release(folder: Path) -> Tables:
     """config -> split -> rows of a release folder's parquet files."""
     tables: Tables = {}
     for path in sorted(folder.glob("*/*.parquet")):
-        if path.parent.name in FEATURES:
+        if path.parent.name in CONFIGS:
             tables.setdefault(path.parent.name, {})[path.stem] = pq.read_table(path).to_pylist()
     if not tables:
-        raise ReleaseError(f"{folder}: no parquet file of a known config ({', '.join(ROW_KEYS)})")
+        raise ReleaseError(folder, f"no parquet file of a known config ({', '.join(CONFIGS)})")
     return tables
 
 
 def release_version(folder: Path) -> str:
+    """The `version` of a release folder's README.md YAML header, checked (X.Y.Z)."""
     readme = folder / "README.md"
     return check_version(str(split_card(readme.read_text(encoding="utf-8"), str(readme))[0]["version"]))
 

@@ -144,7 +144,8 @@ def licence_file(version: str, articles: Iterable[Article], included: set[str], 
         shown = sum(article.id in included for article in members)
         where = "yes" if shown == len(members) else "withheld" if shown == 0 else f"{shown} of {len(members)}"
         known = KNOWN_LICENCES.get(licence_id)
-        lines.append(f"| {_cell(licence_label(licence_id))} | {len(members)} | {where} | {known.url if known else '-'} |")
+        url = known.url if known else "-"
+        lines.append(f"| {_cell(licence_label(licence_id))} | {len(members)} | {where} | {url} |")
     lines += ["", f"Attribution statements of the republished texts: {ATTRIBUTION_FILE}.", ""]
     return "\n".join(lines)
 

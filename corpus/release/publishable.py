@@ -21,6 +21,7 @@ import hashlib
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Any
 
 from datasets import Features, List, Value
 from stance_corpus.corpus.errors import ReleaseError
@@ -55,28 +56,28 @@ class Publishing:
     labels_license: str
 
 
-def publishing_settings(header: Mapping, where: str) -> Publishing:
+def publishing_settings(header: Mapping[str, Any], where: str) -> Publishing:
     """The card header's `stance_corpus` block, checked: a publishable release needs authors, a contact and a known
     licence for its labels."""
     block = header.get(CARD_KEY)
     if not isinstance(block, dict):
-        raise ReleaseError(f"{where}: a publishable release (schema 2) needs a '{CARD_KEY}:' block in the YAML header")
+        raise ReleaseError(where, f"a publishable release (schema 2) needs a '{CARD_KEY}:' block in the YAML header")
     authors = block.get("authors")
     if not isinstance(authors, list) or not authors or not all(isinstance(a, str) and a.strip() for a in authors):
-        raise ReleaseError(f"{where}: '{CARD_KEY}.authors' must be a list of names (people as 'Last, First')")
+        raise ReleaseError(where, f"'{CARD_KEY}.authors' must be a list of names (people as 'Last, First')")
     contact = block.get("contact")
     if not isinstance(contact, str) or not contact.strip():
         raise ReleaseError(
-            f"{where}: '{CARD_KEY}.contact' is empty: a publishable release names who answers questions about it "
+            where, f"'{CARD_KEY}.contact' is empty: a publishable release names who answers questions about it "
             "(an address or an issue tracker)"
         )
     url = block.get("url")
     if url is not None and not isinstance(url, str):
-        raise ReleaseError(f"{where}: '{CARD_KEY}.url' must be the dataset's address or null")
+        raise ReleaseError(where, f"'{CARD_KEY}.url' must be the dataset's address or null")
     labels = block.get("labels_license")
     if not isinstance(labels, str) or labels not in KNOWN_LICENCES:
         raise ReleaseError(
-            f"{where}: '{CARD_KEY}.labels_license' {labels!r} is not a known licence ({', '.join(KNOWN_LICENCES)})"
+            where, f"'{CARD_KEY}.labels_license' {labels!r} is not a known licence ({', '.join(KNOWN_LICENCES)})"
         )
     return Publishing(tuple(authors), contact.strip(), url or None, labels)
 
@@ -142,10 +143,10 @@ def publishable_tables(tables: Tables, articles: Mapping[str, Article], withheld
     return result
 
 
-def _article_of(config: str, row: dict, sentence_article: Mapping[str, str]) -> str:
+def _article_of(config: str, row: dict[str, Any], sentence_article: Mapping[str, str]) -> str:
     if config == "articles":
-        return row["id"]
-    return sentence_article[row["id"]] if config == "actor_tags" else row["article_id"]
+        return str(row["id"])
+    return sentence_article[row["id"]] if config == "actor_tags" else str(row["article_id"])
 
 
 def token_offsets(text: str, tokens: list[str], where: str) -> list[dict[str, int]]:
@@ -154,13 +155,13 @@ def token_offsets(text: str, tokens: list[str], where: str) -> list[dict[str, in
     for token in tokens:
         start = text.find(token, cursor)
         if start < 0 or text[cursor:start].strip():
-            raise ReleaseError(f"{where}: token {token!r} is not the next slice of the sentence after offset {cursor}")
+            raise ReleaseError(where, f"token {token!r} is not the next slice of the sentence after offset {cursor}")
         offsets.append({"start": start, "end": start + len(token)})
         cursor = start + len(token)
     return offsets
 
 
-def without_text(config: str, row: dict) -> dict:
+def without_text(config: str, row: dict[str, Any]) -> dict[str, Any]:
     """The row with every column that holds the article's words set to null (ids, offsets and labels stay)."""
     row = dict(row)
     if config in ("sentences", "raw_annotations"):
@@ -235,9 +236,9 @@ def publishing_sections(
     ]
     if withheld:
         lines += [
-            ("The licence of these articles does not let anyone republish them, so their words are not in this release: "
-            "every text column of their rows (`text`, `context`, span `text`, `sentence`, `tokens`) is null, while ids, "
-            "offsets, labels and `articles.text_sha256` (the sha256 of the article's UTF-8 text) stay."),
+            ("The licence of these articles does not let anyone republish them, so their words are not in this "
+            "release: every text column of their rows (`text`, `context`, span `text`, `sentence`, `tokens`) is null, "
+            "while ids, offsets, labels and `articles.text_sha256` (the sha256 of the article's UTF-8 text) stay."),
             "",
             "| article | title | sha256 of the text |",
             "|---|---|---|",
@@ -252,7 +253,10 @@ def publishing_sections(
             "",
             "```sh",
             "pip install stance-corpus",
-            f"stance-corpus release restore PATH/TO/RELEASE-{version} my-copy-of-the-article.txt --out restored-{version}",
+            (
+                f"stance-corpus release restore PATH/TO/RELEASE-{version} my-copy-of-the-article.txt "
+                f"--out restored-{version}"
+            ),
             "```",
             "",
             "```python",

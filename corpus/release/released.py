@@ -1,6 +1,6 @@
 """Released versions, pinned: `released.json` at the project root records, for every version that was published,
-the commit whose inputs built it, the sha256 of each of its files and the split of each of its articles and
-sentences (docs/releases.md, "Released versions").
+the commit whose inputs built it, the sha256 of each of its files, the split of each of its articles and
+sentences and the ClassLabel names it published (docs/releases.md, "Released versions").
 
 With it a released version can always be rebuilt byte for byte, whatever the working tree holds now (a later
 version's articles, store and card): its inputs are read from its commit (`git archive`) and the result must match
@@ -20,11 +20,14 @@ from pathlib import Path
 
 from stance_corpus.corpus.errors import ReleaseError
 from stance_corpus.corpus.files import write_text_atomic
+from stance_corpus.corpus.project import CONFIG_FILE, Project
+from stance_corpus.corpus.release import CARD_FILE, CHANGELOG_FILE
 from stance_corpus.corpus.release.rows import Tables
+from stance_corpus.corpus.schema import Scheme
 
 RELEASED_FILE = "released.json"
-# What a build reads from the project folder (build.py); a released version's are read from its commit.
-DEFAULT_INPUTS = ("seeds", "annotations", "DATASET_CARD.md", "CHANGELOG.md")
+# The inputs of a version built before projects had a config (1.0.0): the project's default paths, no config.
+LEGACY_INPUTS = ("seeds", "annotations", CARD_FILE, CHANGELOG_FILE)
 # The configs whose row ids a released version's splits record, and the column of each.
 SPLIT_IDS = {"articles": "id", "sentences": "id"}
 
@@ -39,6 +42,18 @@ class ReleasedVersion:
     schema: int
     files: dict[str, str]  # path in the release -> sha256 (what its SHA256SUMS lists)
     splits: dict[str, dict[str, list[str]]]  # config -> split -> row ids
+    labels: dict[str, list[str]] | None = None  # "stance" / "actor_type" -> the ClassLabel names it published
+
+
+def labels_of(scheme: Scheme) -> dict[str, list[str]]:
+    """The ClassLabel names a release of the scheme publishes (its BIO tags follow from the actor types)."""
+    return {"stance": list(scheme.stance_names), "actor_type": list(scheme.actor_type_names)}
+
+
+def project_inputs(project: Project) -> tuple[str, ...]:
+    """What a build of the project reads, relative to its folder: the config, seeds, store, card and changelog."""
+    paths = (project.seeds, project.store, project.card, project.changelog)
+    return (CONFIG_FILE, *(path.relative_to(project.root).as_posix() for path in paths))
 
 
 def read_released(root: Path) -> dict[str, ReleasedVersion]:
@@ -49,9 +64,9 @@ def read_released(root: Path) -> dict[str, ReleasedVersion]:
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
     except (UnicodeDecodeError, json.JSONDecodeError) as error:
-        raise ReleaseError(f"{path}: not valid JSON ({error})") from None
+        raise ReleaseError(path, f"not valid JSON ({error})") from error
     if not isinstance(data, dict):
-        raise ReleaseError(f"{path}: must be an object of versions")
+        raise ReleaseError(path, "must be an object of versions")
     released = {}
     for version, entry in data.items():
         try:
@@ -62,9 +77,12 @@ def read_released(root: Path) -> dict[str, ReleasedVersion]:
                 schema=int(entry["schema"]),
                 files=dict(entry["files"]),
                 splits={config: dict(per_split) for config, per_split in entry["splits"].items()},
+                labels=(
+                    {column: list(names) for column, names in entry["labels"].items()} if "labels" in entry else None
+                ),
             )
         except (KeyError, TypeError, ValueError, AttributeError) as error:
-            raise ReleaseError(f"{path}: version {version}: missing or malformed field ({error})") from None
+            raise ReleaseError(path, f"version {version}: missing or malformed field ({error})") from error
     return released
 
 
@@ -77,6 +95,7 @@ def write_released(root: Path, released: Mapping[str, ReleasedVersion]) -> Path:
             "schema": entry.schema,
             "files": dict(sorted(entry.files.items())),
             "splits": {config: dict(per_split) for config, per_split in sorted(entry.splits.items())},
+            **({"labels": entry.labels} if entry.labels is not None else {}),
         }
         for version, entry in sorted(released.items(), key=lambda item: tuple(int(p) for p in item[0].split(".")))
     }
@@ -94,7 +113,7 @@ def extract_inputs(root: Path, commit: str, inputs: Iterable[str], into: Path) -
     )
     if result.returncode != 0:
         raise ReleaseError(
-            f"{root}: cannot read the inputs of commit {commit} ({result.stderr.decode(errors='replace').strip()}): "
+            root, f"cannot read the inputs of commit {commit} ({result.stderr.decode(errors='replace').strip()}): "
             "a released version is rebuilt from the commit that built it; this checkout lacks it (a shallow clone "
             "or a copy without .git?): fetch the whole history (`git fetch --unshallow`)"
         )
@@ -108,7 +127,7 @@ def head_commit(root: Path, inputs: Iterable[str]) -> str:
     if changed:
         first = changed.splitlines()[0]
         raise ReleaseError(
-            f"{root}: the inputs of the build differ from the last commit ({first.strip()} ...): commit them first, "
+            root, f"the inputs of the build differ from the last commit ({first.strip()} ...): commit them first, "
             "so that the release can be rebuilt from its commit"
         )
     return _git(root, "rev-parse", "HEAD").strip()
@@ -132,7 +151,9 @@ def split_moves(tables: Tables, released: Iterable[ReleasedVersion]) -> str | No
             for split, ids in per_split.items():
                 for row_id in ids:
                     if row_id in now and now[row_id] != split:
-                        return f"{config} row {row_id} is in {now[row_id]} here but in {split} in release {entry.version}"
+                        return (
+                            f"{config} row {row_id} is in {now[row_id]} here but in {split} in release {entry.version}"
+                        )
     return None
 
 
@@ -157,5 +178,5 @@ def read_checksums(folder: Path) -> dict[str, str]:
 def _git(root: Path, *args: str) -> str:
     result = subprocess.run(["git", *args], cwd=root, capture_output=True, text=True, check=False)
     if result.returncode != 0:
-        raise ReleaseError(f"{root}: `git {' '.join(args)}` failed: {result.stderr.strip()}")
+        raise ReleaseError(root, f"`git {' '.join(args)}` failed: {result.stderr.strip()}")
     return result.stdout

@@ -14,14 +14,16 @@ import tempfile
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import pyarrow as pa
 import pyarrow.parquet as pq
+from stance_corpus.corpus.context import annotated_in_context
 from stance_corpus.corpus.errors import InputError, ReleaseError
 from stance_corpus.corpus.release.croissant import CROISSANT_FILE
 from stance_corpus.corpus.release.folder import CHECKSUMS_FILE
 from stance_corpus.corpus.release.publishable import text_sha256
-from stance_corpus.corpus.release.rows import _with_context
+from stance_corpus.corpus.release.rows import context_row
 from stance_corpus.corpus.schema import Segment, SegmentKind
 
 RESTORED_FILE = "RESTORED.md"
@@ -40,8 +42,7 @@ class Restored:
 
 @dataclass(frozen=True, slots=True)
 class _Text:
-    """An article's text and title: what `rows._with_context` reads of an Article (the title is its headline when
-    the text has no headline segment)."""
+    """An article's text and title (the title is its headline when the text has no headline segment)."""
 
     text: str
     title: str | None
@@ -52,13 +53,13 @@ def restore_release(release: Path, texts: Sequence[Path], out: Path) -> Restored
     of the files `texts` has its words back in every config. InputError names a file that matches no withheld
     article; nothing is written unless every file matches."""
     if out.exists():
-        raise ReleaseError(f"{out}: exists: restore writes a new folder and never overwrites one")
+        raise ReleaseError(out, "exists: restore writes a new folder and never overwrites one")
     tables = {path: pq.read_table(path) for path in sorted(release.glob("*/*.parquet"))}
     articles = [row for path, table in tables.items() if path.parent.name == "articles" for row in table.to_pylist()]
     if not articles:
-        raise ReleaseError(f"{release}: no articles config: not a stance-corpus release")
+        raise ReleaseError(release, "no articles config: not a stance-corpus release")
     if "text_sha256" not in articles[0]:
-        raise ReleaseError(f"{release}: its articles have no text_sha256: not a publishable release, nothing withheld")
+        raise ReleaseError(release, "its articles have no text_sha256: not a publishable release, nothing withheld")
     withheld = {row["text_sha256"]: row for row in articles if row["text"] is None}
     restored: dict[str, _Text] = {}
     for path in texts:
@@ -73,10 +74,10 @@ def restore_release(release: Path, texts: Sequence[Path], out: Path) -> Restored
         restored[row["id"]] = _Text(text, row["title"])
     segments_of = {row["id"]: _segments(row, restored[row["id"]].text) for row in articles if row["id"] in restored}
     segments = {segment.id: segment for article_segments in segments_of.values() for segment in article_segments}
-    contexts = {  # the context the release's rows hold, as the build made it (rows._with_context)
-        segment.id: context
+    contexts = {  # the context the release's rows hold, as the build made it (corpus.context)
+        segment.id: context_row(context)
         for article_id, article_segments in segments_of.items()
-        for segment, context in _with_context(restored[article_id], article_segments)  # type: ignore[arg-type]
+        for segment, context in annotated_in_context(article_segments, restored[article_id].title)
     }
 
     out.parent.mkdir(parents=True, exist_ok=True)
@@ -110,7 +111,7 @@ def _read_text(path: Path) -> str:
         raise InputError(path, f"is not valid UTF-8 (byte {error.start + 1}): not the article's text") from None
 
 
-def _segments(article_row: dict, text: str) -> list[Segment]:
+def _segments(article_row: dict[str, Any], text: str) -> list[Segment]:
     return [
         Segment(
             id=segment["id"],
@@ -128,11 +129,11 @@ def _segments(article_row: dict, text: str) -> list[Segment]:
 
 def _restore_row(
     config: str,
-    row: dict,
+    row: dict[str, Any],
     restored: dict[str, _Text],
     segments: dict[str, Segment],
-    contexts: dict[str, dict],
-) -> dict:
+    contexts: dict[str, dict[str, Any]],
+) -> dict[str, Any]:
     """The row with the words of its article put back (unchanged when its article is not restored)."""
     article_id = row["id"] if config == "articles" else row.get("article_id")
     sentence_id = {"sentences": "id", "actors": "sentence_id", "actor_tags": "id", "raw_annotations": "segment_id"}
@@ -153,7 +154,7 @@ def _restore_row(
     return row
 
 
-def _spans(spans: list[dict], sentence: str) -> list[dict]:
+def _spans(spans: list[dict[str, Any]], sentence: str) -> list[dict[str, Any]]:
     return [{**span, "text": sentence[span["start"] : span["end"]]} for span in spans]
 
 
