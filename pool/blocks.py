@@ -51,12 +51,15 @@ class PlainWords(WordTokenizer):
     splitting at spaces is all that is left, and needs no language model (datatrove's English default is spaCy)."""
 
     def word_tokenize(self, text: str) -> list[str]:
+        """The words of the text: split at spaces."""
         return text.split()
 
     def sent_tokenize(self, text: str) -> list[str]:
+        """The text as one sentence (MinHash shingles words, not sentences)."""
         return [text]
 
     def span_tokenize(self, text: str) -> list[tuple[int, int]]:
+        """The span of the one sentence."""
         return [(0, len(text))]
 
 
@@ -78,6 +81,7 @@ class ReadArticles(PipelineStep):
         self.record = record
 
     def run(self, data: DocumentsPipeline = None, rank: int = 0, world_size: int = 1) -> DocumentsPipeline:
+        """The task's articles as documents; records what it read (first pass) or checks it (later passes)."""
         digest = hashlib.sha256()
         count = 0
         for article in iter_shard(self.inputs, rank, world_size, self.settings):
@@ -118,6 +122,7 @@ class RecordDuplicates(PipelineStep):
         self.output_folder = Path(output_folder)
 
     def run(self, data: DocumentsPipeline, rank: int = 0, world_size: int = 1) -> DocumentsPipeline:
+        """Pass the documents on, writing the task's duplicate report."""
         clusters = self._read(f"{rank:06d}.clusters").reshape(-1, 2)
         cluster_of = dict(zip(clusters[:, 0].tolist(), clusters[:, 1].tolist()))
         removed = set(self._read(f"{rank:06d}.remove").tolist())
@@ -149,6 +154,7 @@ class SegmentArticles(PipelineStep):
         self.config = config
 
     def run(self, data: DocumentsPipeline, rank: int = 0, world_size: int = 1) -> DocumentsPipeline:
+        """One document per segment of each article document."""
         for document in data:
             with self.track_time():
                 rows = segment_rows(article_of(document), self.target, self.config)
@@ -170,6 +176,7 @@ class FindActors(PipelineStep):
         self.registry = registry
 
     def run(self, data: DocumentsPipeline, rank: int = 0, world_size: int = 1) -> DocumentsPipeline:
+        """Each segment document with its actor mentions."""
         for document in data:
             with self.track_time():
                 context = document.metadata.pop(MENTION_CONTEXT)
@@ -191,6 +198,7 @@ class ScoreStance(PipelineStep):
         self.batch_size = batch_size
 
     def run(self, data: DocumentsPipeline, rank: int = 0, world_size: int = 1) -> DocumentsPipeline:
+        """Each segment document with the model's scores, scored in batches."""
         bundle = cached_model(self.model_file)
         batch: list[Document] = []
         for document in data:
@@ -222,6 +230,7 @@ class WriteSegments(PipelineStep):
         self.row_group_size = row_group_size
 
     def run(self, data: DocumentsPipeline, rank: int = 0, world_size: int = 1) -> DocumentsPipeline:
+        """Write the task's shard; yields nothing."""
         path = self.output_folder / shard_name(rank, ".parquet")
         for stale in self.output_folder.glob(f".{path.name}.*"):  # left by a task that was killed
             stale.unlink(missing_ok=True)
@@ -259,6 +268,7 @@ class WriteManifest(PipelineStep):
         self.out = Path(out)
 
     def run(self, data: DocumentsPipeline = None, rank: int = 0, world_size: int = 1) -> DocumentsPipeline:
+        """Write the manifest and the duplicate groups; yields nothing."""
         from stance_corpus.pool.pipeline import write_manifest
 
         with self.track_time(unit="pool"):

@@ -64,7 +64,7 @@ def undocumented(path: Path) -> list[str]:
     return missing
 
 
-@pytest.mark.parametrize("package", ["corpus", "stance_corpus"])
+@pytest.mark.parametrize("package", ["corpus", "pool", "stance_corpus"])
 def test_every_public_definition_has_a_docstring(package: str) -> None:
     missing = {
         str(path.relative_to(ROOT)): undocumented(path) for path in sorted((ROOT / package).rglob("*.py"))
