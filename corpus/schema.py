@@ -248,6 +248,7 @@ class TaskData:
     article_id: str
     target_id: str
     target: str  # the target's name
+    source: str  # who published the article ("not stated" when the catalogue does not say): "Who speaks"
     headline: str
     previous: str
     next: str

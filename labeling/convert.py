@@ -22,6 +22,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Collection, Iterable, Mapping
+from dataclasses import fields
 
 from stance_corpus.corpus.errors import InputError
 from stance_corpus.corpus.schema import ActorSpan, Annotation, Scheme, StancePrediction, TaskData
@@ -41,16 +42,16 @@ from stance_corpus.labeling.config import (
 from stance_corpus.labeling.errors import LabelStudioError
 
 _REGION_ATTRIBUTES = (ACTOR_STANCE, ACTOR_ID, PREFILL_NOTE)
-_TASK_FIELDS = ("text", "segment_id", "article_id", "target_id", "target", "headline", "previous", "next", "kind")
+_TASK_FIELDS = tuple(item.name for item in fields(TaskData))
 
 
 def task_data_from_label_studio(data: object, target_id: str) -> TaskData:
     """The TaskData of a task's `data` in the project of `target_id`; missing fields read as "" (a task pushed
     before targets were data has no target_id)."""
-    fields = data if isinstance(data, dict) else {}
+    given = data if isinstance(data, dict) else {}
     values: dict[str, str] = {}
     for name in _TASK_FIELDS:
-        value = fields.get(name)
+        value = given.get(name)
         values[name] = value if isinstance(value, str) else ""
     return TaskData(**{**values, "target_id": values["target_id"] or target_id})
 
@@ -155,7 +156,7 @@ def _span_record(region_id: str, parts: dict[str, dict], text: str, where: str) 
     actor_ids = [str(line).strip() for line in given if str(line).strip()]
     if len(actor_ids) > 1:
         raise LabelStudioError(f"{where}: the actor span {span.get('text')!r} has several actor ids {actor_ids}")
-    start, end = _python_offsets(text, span.get("start"), span.get("end"), span.get("text"))
+    start, end = python_offsets(text, span.get("start"), span.get("end"), span.get("text"))
     return {
         "start": start,
         "end": end,
@@ -243,7 +244,7 @@ def prediction_from_stance(
     }
 
 
-def _python_offsets(text: str, start: object, end: object, span_text: object) -> tuple[object, object]:
+def python_offsets(text: str, start: object, end: object, span_text: object) -> tuple[object, object]:
     """Offsets as Python indices: as given when they match, else read as the browser's UTF-16 code units."""
     if not (isinstance(start, int) and isinstance(end, int)) or text[start:end] == span_text:
         return start, end

@@ -1,10 +1,11 @@
 """Record an annotation pass made outside the web UI as one annotator's completed annotations in Label Studio.
 
 The input is a JSONL file, one line per segment: {"segment_id", "stance", "actors": [{start, end, text, type,
-actor_id, stance}]} with offsets into the segment text. Each line becomes a completed annotation by the named
-annotator (created as a Label Studio user if missing) on the task of that segment, exactly as if it had been
-submitted in the labeling screen; `stance-corpus pull` then exports it like any other. Segments the annotator has
-already annotated are left as they are, so running it twice records nothing twice.
+actor_id, stance}], "comment" (optional)} with offsets into the segment text; actor_id null is *not in the
+registry*. Each line becomes a completed annotation by the named annotator (created as a Label Studio user if
+missing) on the task of that segment, exactly as if it had been submitted in the labeling screen; `stance-corpus
+pull` then exports it like any other. Segments the annotator has already annotated are left as they are, so running
+it twice records nothing twice.
 
 The seed's annotation passes reached Label Studio this way (DATASET_CARD.md, "Annotators, dates and agreement"):
 
@@ -25,6 +26,7 @@ from stance_corpus.corpus.project import Project, load_project
 from stance_corpus.corpus.schema import Annotation, Target
 from stance_corpus.corpus.store import annotation_from_record
 from stance_corpus.labeling.annotate import select_targets
+from stance_corpus.labeling.config import COMMENT, SEGMENT_TEXT
 from stance_corpus.labeling.convert import required_id, result_from_labels
 from stance_corpus.labeling.push import existing_tasks, find_project
 from stance_corpus.labeling.server import EMBEDDED_DATA_DIR, open_label_studio
@@ -76,6 +78,11 @@ def record_pass(
         to_record = [(task_id, annotation) for task_id, annotation in checked.items() if task_id not in annotated]
         for task_id, annotation in tqdm(to_record, desc=f"recording {annotator}", unit="task"):
             result = result_from_labels(annotation.text, annotation.stance, annotation.actors)
+            if annotation.comment:
+                result.append(
+                    {"id": COMMENT, "from_name": COMMENT, "to_name": SEGMENT_TEXT, "type": "textarea",
+                     "value": {"text": [annotation.comment]}}
+                )
             client.annotations.create(id=task_id, result=result, completed_by=user.id)
     return len(to_record), len(checked) - len(to_record)
 

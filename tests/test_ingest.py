@@ -395,3 +395,28 @@ def test_unknown_file_type_and_missing_source(tmp_path, capsys):
         f"stance-corpus: error: {tmp_path / 'notes.docx'}: not a file type ingest reads")
     assert ingest(capsys, tmp_path, tmp_path / "missing.jsonl", code=1) == (
         f"stance-corpus: error: {tmp_path / 'missing.jsonl'}: no such file or folder\n")
+
+
+def test_targets_attribution_and_the_date_of_the_url_are_recorded(tmp_path, capsys):
+    assert main(["init", str(tmp_path / "corpus")]) == 0
+    capsys.readouterr()
+    (tmp_path / "ATTRIBUTION").write_text("Contains public sector information licensed under the OGL v3.0.\n")
+    source = write_jsonl(tmp_path / "a.jsonl", [article(sourceUrl="https://www.gov.uk/government/news/2016/02/talks")])
+    ingest(capsys, tmp_path / "corpus", source, "--target", "main", "--attribution", f"@{tmp_path / 'ATTRIBUTION'}")
+    [imported] = load_articles(tmp_path / "corpus" / "seeds")
+    assert (imported.targets, imported.attribution, imported.published) == (
+        ("main",), "Contains public sector information licensed under the OGL v3.0.", "2016-02")
+    err = ingest(capsys, tmp_path / "corpus", source, "--target", "elsewhere", code=1)
+    assert err.strip() == "stance-corpus: error: --target: 'elsewhere' is not a target of the project: main"
+
+
+@pytest.mark.parametrize(("url", "date"), [
+    ("https://www.state.gov/r/pa/prs/ps/2016/10/262779.htm", "2016-10"),
+    ("https://example.org/news/2015/08/21/story", "2015-08-21"),
+    ("https://example.org/news/article/904608/", None),
+    ("https://example.org/2016/13/story", None),
+])
+def test_url_dates(url, date):
+    from stance_corpus.corpus.ingest.records import url_date
+
+    assert url_date(url) == date

@@ -35,6 +35,18 @@ def add_ingest_command(subparsers: argparse._SubParsersAction[argparse.ArgumentP
     ingest.add_argument("--project", type=Path, default=Path(), metavar="DIR", help="the project folder (default: .)")
     ingest.add_argument("--license", metavar="TEXT", help="the licence of every record that does not state its own")
     ingest.add_argument("--language", metavar="TAG", help="the BCP 47 language of records without one (e.g. en)")
+    ingest.add_argument(
+        "--attribution",
+        metavar="TEXT",
+        help="the attribution statement the licence asks for (OGL, CC BY), for every record; @FILE reads it from FILE",
+    )
+    ingest.add_argument(
+        "--target",
+        action="append",
+        metavar="ID",
+        help="a target id of the project the articles are annotated for (repeatable; default: the project's "
+        "default targets)",
+    )
     names = ingest.add_argument_group("field names of JSON, CSV and parquet records (defaults: docs/ingest.md)")
     for name in _FIELD_OPTIONS:
         names.add_argument(f"--{name}-field", metavar="NAME")
@@ -65,22 +77,44 @@ def run_ingest(args: argparse.Namespace) -> None:
         raise InputError("--language", problem)
     if args.workers < 1:
         raise InputError("--workers", f"{args.workers} must be 1 or more")
+    attribution = args.attribution
+    if attribution and attribution.startswith("@"):
+        attribution_path = Path(attribution[1:])
+        try:
+            attribution = attribution_path.read_text(encoding="utf-8").strip()
+        except (OSError, UnicodeDecodeError) as error:
+            raise InputError(attribution_path, f"cannot read the attribution: {error}") from error
+        if not attribution:
+            raise InputError(attribution_path, "the attribution file is empty")
     fields = DEFAULT_FIELDS.with_names(
         **{("published" if name == "date" else name): getattr(args, f"{name}_field") for name in _FIELD_OPTIONS}
-    )
-    options = IngestOptions(
-        fields=fields,
-        defaults=SourceDefaults(license=args.license, language=args.language),
-        near_threshold=args.near_threshold or None,
-        skip_bad=args.skip_bad,
-        dry_run=args.dry_run,
-        workers=args.workers,
     )
     from stance_corpus.corpus.project import CONFIG_FILE, load_project
 
     # The project's seed folder (stance-corpus.toml's paths.seeds), or seeds/ of a folder that is no project yet.
     is_project = (args.project / CONFIG_FILE).is_file()
-    seeds = load_project(args.project).seeds if is_project else args.project / SEEDS_FOLDER
+    project = load_project(args.project) if is_project else None
+    targets = tuple(args.target or ())
+    if targets:
+        if project is None:
+            raise InputError(args.project / CONFIG_FILE, "--target needs a project (stance-corpus init DIR)")
+        known = {target.id for target in project.scheme.targets}
+        for target in targets:
+            if target not in known:
+                raise InputError("--target", f"{target!r} is not a target of the project: {', '.join(sorted(known))}")
+        if len(set(targets)) != len(targets):
+            raise InputError("--target", "a target is given twice")
+    options = IngestOptions(
+        fields=fields,
+        defaults=SourceDefaults(
+            license=args.license, language=args.language, attribution=attribution, targets=targets
+        ),
+        near_threshold=args.near_threshold or None,
+        skip_bad=args.skip_bad,
+        dry_run=args.dry_run,
+        workers=args.workers,
+    )
+    seeds = project.seeds if project else args.project / SEEDS_FOLDER
     with _progress_bar() as progress:
         report = ingest(args.sources, seeds, options, progress)
     if args.json:

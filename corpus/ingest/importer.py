@@ -11,7 +11,7 @@ from __future__ import annotations
 import os
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager, nullcontext
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from stance_corpus.corpus.articles import CATALOGUE_NAME, iter_articles
@@ -61,9 +61,8 @@ def ingest(
     Raises InputError naming the record and its problem at the first bad record (unless `options.skip_bad`);
     the seed folder is then unchanged, as it is after any failure or interruption.
     """
-    defaults = options.defaults
-    defaults = SourceDefaults(
-        defaults.license, defaults.language, bool(options.fields.id), options.near_threshold is not None
+    defaults = replace(
+        options.defaults, use_source_ids=bool(options.fields.id), near_duplicates=options.near_threshold is not None
     )
     index = duplicates.DuplicateIndex(options.near_threshold)
     ids: dict[str, str] = {}  # every article id -> its origin: existing and new ones

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from urllib.parse import urlsplit
 
 from stance_corpus.corpus.ingest import duplicates
 from stance_corpus.corpus.metadata import field_problem, strip_bom
@@ -28,10 +29,13 @@ _BLANK_LINE = re.compile(r"\n[^\S\n]*\n")
 
 @dataclass(frozen=True)
 class SourceDefaults:
-    """Values for every record of the sources that lacks its own: `license` and `language` (a BCP 47 tag)."""
+    """Values for every record of the sources that lacks its own: `license` and `language` (a BCP 47 tag); and for
+    every record: the `attribution` its licence asks for and the `targets` it is annotated for."""
 
     license: str | None = None
     language: str | None = None
+    attribution: str | None = None
+    targets: tuple[str, ...] = ()  # () for the project's default targets
     use_source_ids: bool = False  # ids are the records' `source_id` (--id-field), not content ids
     near_duplicates: bool = True  # compute MinHash signatures
 
@@ -55,6 +59,18 @@ def article_text(title: str | None, body: str) -> str:
         if duplicates.normalised(first).casefold() != duplicates.normalised(title).casefold():
             text = f"{title}\n\n{text}"
     return text + "\n"
+
+
+_URL_DATE = re.compile(r"/((?:19|20)\d\d)[/-](0[1-9]|1[0-2])(?:[/-](0[1-9]|[12]\d|3[01]))?(?=[/-]|$)")
+
+
+def url_date(url: str) -> str | None:
+    """The date a URL's path gives (`/2016/10/` -> "2016-10", `/2016/10/05/` -> "2016-10-05"), or None: news sites
+    file articles under their publication month or day, and the date is never guessed beyond what the path says."""
+    match = _URL_DATE.search(urlsplit(url).path)
+    if match is None:
+        return None
+    return "-".join(part for part in match.groups() if part)
 
 
 def prepare(record: SourceRecord, defaults: SourceDefaults) -> ImportCandidate | ImportProblem:
@@ -85,6 +101,8 @@ def prepare(record: SourceRecord, defaults: SourceDefaults) -> ImportCandidate |
             problems.append(ImportProblem(record.origin, f"{problem}; stored as null", name))
             value = None
         meta[name] = value
+    if meta["published"] is None and meta["url"]:
+        meta["published"] = url_date(meta["url"])
     language = meta.pop("language") or defaults.language
     if not language:
         return ImportProblem(record.origin, "no language: give the source's with --language TAG (BCP 47, e.g. en)")
@@ -107,6 +125,7 @@ def prepare(record: SourceRecord, defaults: SourceDefaults) -> ImportCandidate |
     article = Article(
         id=article_id, text=text, title=title, language=language, license=license, notes=None,
         published=meta["published"], url=meta["url"], source=meta["source"], author=meta["author"],
+        attribution=defaults.attribution, targets=defaults.targets,
     )
     signature = duplicates.signature(text) if defaults.near_duplicates else None
     return ImportCandidate(article, record.origin, duplicates.content_key(text), signature, tuple(problems))
