@@ -33,6 +33,7 @@ from stance_corpus.corpus.files import atomic_path, write_text_atomic
 from stance_corpus.corpus.jsonl import read_jsonl, write_jsonl
 from stance_corpus.corpus.schema import TaskData
 from stance_corpus.labeling.selection import TASK_FIELDS, selection_line
+from stance_corpus.labeling.tasks import SOURCE_NOT_STATED
 from stance_corpus.pool.errors import PoolError
 from stance_corpus.pool.pipeline import MANIFEST_FILE
 from stance_corpus.pool.rows import score_column, shard_schema
@@ -63,6 +64,12 @@ def read_candidates(pool: Path, exclude: list[Path]) -> tuple[pa.Table, tuple[st
         chosen_before = pc.is_in(candidates.column("segment_id"), pa.array(excluded))  # type: ignore[attr-defined]
         candidates = candidates.filter(pc.invert(chosen_before))  # type: ignore[attr-defined]
     return candidates, labels
+
+
+def _task_data(row: dict[str, Any]) -> TaskData:
+    """The Label Studio task of a pool row, as `stance-corpus annotate` builds tasks (labeling/tasks.py)."""
+    values = {name: row[name] if row[name] is not None else "" for name in TASK_FIELDS}
+    return TaskData(**{**values, "source": row["source"] or SOURCE_NOT_STATED})
 
 
 def _excluded_ids(paths: list[Path]) -> list[str]:
@@ -218,11 +225,7 @@ def select(
         },
     }
     rows = chosen.to_pylist()
-    tasks = [
-        selection_line(TaskData(**{name: row[name] if row[name] is not None else "" for name in TASK_FIELDS}),
-                       row["actors"])
-        for row in rows
-    ]
+    tasks = [selection_line(_task_data(row), row["actors"]) for row in rows]
     predictions = [
         {
             "segment_id": row["segment_id"],
