@@ -5,6 +5,9 @@ against Ray Data on the same steps.
     .venv/bin/pip install -e '.[bench]'     # datatrove, ray[data], psutil
     make dataset                             # the stance model: reports/1.0.0/models/tfidf-logreg-1.0.0.skops
     .venv/bin/python benchmarks/pool.py --sizes 10000 100000 --engines --json pool-benchmark.json
+    .venv/bin/python benchmarks/pool.py --sizes 100 --model FILE   # a quick check, with another stance model
+
+The pool's project is this repository's (stance-corpus.toml: registry, page furniture, its default target).
 
 Articles are synthetic (stance_corpus.pool.synthetic: sentences of the shared texts recombined, names swapped, fresh
 ids; 1% planted near duplicates), read from one JSONL file. Memory is the peak of the summed proportional set size
