@@ -378,4 +378,26 @@ def format_agreement(figures: dict) -> str:
             f"{_show(overlap['f1']):>6} {_show(stance_match['percent_agreement']):>8} "
             f"{_show(stance_match['cohen_kappa']):>6} {_show(pair['matched_span_actor_id']['percent_agreement']):>6}"
         )
+    intervals = figures.get("intervals")
+    if intervals:
+        lines.append(f"95% CIs ({intervals['method']}):")
+        for pair in intervals["pairs"]:
+            shown = ", ".join(f"{label} {_interval(pair[name])}" for name, label in _INTERVAL_LABELS)
+            lines.append(f"  {' / '.join(pair['annotators'])} ({pair['units']} segments, {pair['articles']} articles): "
+                         f"{shown}")
     return "\n".join(lines)
+
+
+_INTERVAL_LABELS = (
+    ("cohen_kappa", "kappa"),
+    ("krippendorff_alpha", "alpha"),
+    ("span_f1_exact", "span F1 exact"),
+    ("span_f1_overlap", "overlap"),
+)
+
+
+def _interval(estimate: dict) -> str:
+    if estimate["value"] is None:
+        return "n/a"
+    low_high = estimate["ci"]
+    return f"{estimate['value']:.3f}" + (f" [{low_high[0]:.3f}, {low_high[1]:.3f}]" if low_high else "")

@@ -18,6 +18,13 @@ os.environ.setdefault("HF_DATASETS_OFFLINE", "1")
 
 import matplotlib.image
 import pandas as pd
+from corpus_fixture import SEED as FIXTURE_SEED
+from corpus_fixture import TARGETS as FIXTURE_TARGETS
+from corpus_fixture import TEST as FIXTURE_TEST
+from corpus_fixture import TRAIN as FIXTURE_TRAIN
+from corpus_fixture import VALIDATION as FIXTURE_VALIDATION
+from corpus_fixture import make_project as make_fixture_project
+from corpus_fixture import truth as fixture_truth
 from helpers import STANCE_LABELS, separable_rows, write_dataset
 from stance_corpus.baselines.cli import NORMALIZATIONS, TARGET_HANDLING
 from stance_corpus.baselines.features import NORMALIZATIONS as FEATURE_NORMALIZATIONS
@@ -37,6 +44,7 @@ from stance_corpus.cli import main
 REPO = Path(__file__).resolve().parents[1]
 SEED_PROJECT = Path(__file__).parent / "data" / "seed_project"
 DATA = Path(__file__).parent / "data" / "test_baseline"
+FIXTURE_ARTICLES = (FIXTURE_SEED, *FIXTURE_TRAIN, *FIXTURE_VALIDATION, *FIXTURE_TEST)
 
 
 def run_baseline(*argv: str | Path) -> dict:
@@ -498,3 +506,46 @@ def test_rows_whose_text_is_withheld_are_left_out_and_said_so(tmp_path: Path, ca
         "texts first (`stance-corpus release restore`)\n"
     )
     assert not (tmp_path / "none").exists()
+
+
+@pytest.mark.slow
+def test_a_release_with_a_labelled_test_split_is_scored_per_target_on_it(
+    tmp_path: Path, capsys: pytest.CaptureFixture
+) -> None:
+    """A publishable release (two targets, train / validation / test, the seed's text withheld): models fitted on
+    train + validation and scored on test, pooled and per target, and the report says so."""
+    root = make_fixture_project(tmp_path / "project", FIXTURE_ARTICLES, FIXTURE_ARTICLES)
+    project = load_project(root)
+    folder, _ = build_release(project, "2.1.0", schema=2)
+    assert main(["baseline", str(folder), "--out", str(tmp_path / "report")]) == 0
+    report = json.loads((tmp_path / "report" / "report.json").read_text(encoding="utf-8"))
+    assert "evaluation: held out, the test split (fitted on train + validation" in capsys.readouterr().out
+
+    segments = {
+        article.id: [s for s in segment_article(article) if s.kind in ANNOTATED_KINDS]
+        for article in load_articles(root / "seeds")
+    }
+    rows_of = {a: len(segments[a]) * len(FIXTURE_TARGETS) for a in FIXTURE_ARTICLES if a != FIXTURE_SEED}
+    protocol = report["protocol"]
+    assert (protocol["kind"], protocol["evaluated_split"]) == ("held-out", "test")
+    assert protocol["evaluated_rows"] == sum(rows_of[a] for a in FIXTURE_TEST)
+    assert protocol["training_rows"] == sum(rows_of[a] for a in (*FIXTURE_TRAIN, *FIXTURE_VALIDATION))
+    assert protocol["description"].startswith(
+        f"fitted on train + validation ({protocol['training_rows']} rows), evaluated on test "
+        f"({protocol['evaluated_rows']} rows)"
+    )
+    assert report["dataset"]["without_text"] == len(segments[FIXTURE_SEED])  # the withheld seed's rows
+    # The majority model predicts NONE, the commonest training label: per target, its accuracy is NONE's share.
+    majority = report["models"]["majority"]
+    names = {target: project.scheme.target(target).name for target in FIXTURE_TARGETS}
+    assert sorted(majority["per_target"]) == sorted(names.values())
+    for target, name in names.items():
+        labels = [fixture_truth(s, target)[0] for a in FIXTURE_TEST for s in segments[a]]
+        figures = majority["per_target"][name]
+        assert figures["rows"] == len(labels)
+        assert figures["accuracy"]["value"] == pytest.approx(labels.count("NONE") / len(labels))
+    markdown = (tmp_path / "report" / "report.md").read_text(encoding="utf-8")
+    for name in names.values():
+        assert f"**Target: {name}**: {len(FIXTURE_TEST) * len(segments[FIXTURE_TEST[0]])} rows of the test split" in (
+            markdown
+        )
