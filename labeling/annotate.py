@@ -3,6 +3,8 @@
     gazetteer_of(project, articles)             the actor registry's pre-annotations, scoped by article and target
     annotate_target(client, project, target, articles, gazetteer, stance)
                                                 ensure the target's Label Studio project, push its tasks
+    push_target_tasks(client, project, target, title, tasks, articles, gazetteer, stance)
+                                                the same for tasks given (a selection of a pool)
     pull_target(client, project, target, title) export the target's project, and its review project when there
                                                 is one, into checked Annotation records
 
@@ -38,6 +40,7 @@ from stance_corpus.labeling.push import (
     push_tasks,
 )
 from stance_corpus.labeling.push import Project as LabelStudioProject
+from stance_corpus.labeling.selection import SelectedTask
 from stance_corpus.labeling.tasks import build_tasks
 
 
@@ -75,6 +78,19 @@ def gazetteer_of(project: Project, articles: Sequence[Article]) -> Gazetteer:
     return Gazetteer(model_version=f"gazetteer-{digest[:8]}", find_spans=find_spans, actor_names=names)
 
 
+def selection_gazetteer(project: Project, selected: Sequence[SelectedTask]) -> Gazetteer:
+    """The pre-annotations of a selection's tasks: the spans the pool's gazetteer found (with each article's text
+    as the context of scoped aliases, which a task does not carry), under the project registry's model version."""
+    registry = load_actor_registry(project.actors, project.scheme)
+    spans = {task.data.segment_id: list(task.spans) for task in selected}
+    digest = hashlib.sha256(project.actors.read_bytes()).hexdigest()
+    names = {actor.id: actor.name for actor in registry.values()}
+    return Gazetteer(
+        model_version=f"gazetteer-{digest[:8]}", find_spans=lambda task: spans.get(task.segment_id, []),
+        actor_names=names,
+    )
+
+
 @dataclass(frozen=True)
 class TargetPush:
     """What annotate did for one target."""
@@ -103,6 +119,20 @@ def annotate_target(
     """Create or update the target's Label Studio project and push the tasks of the articles annotated for it."""
     mine = articles_of(project, target, articles)
     tasks = list(build_tasks(mine, target, lambda article: segment_article(article, project.segmentation)))
+    return push_target_tasks(client, project, target, title, tasks, len(mine), gazetteer, stance)
+
+
+def push_target_tasks(
+    client: LabelStudio,
+    project: Project,
+    target: Target,
+    title: str,
+    tasks: Sequence[TaskData],
+    articles: int,
+    gazetteer: Gazetteer,
+    stance: Sequence[tuple[str, StancePrediction]] = (),
+) -> TargetPush:
+    """Create or update the target's Label Studio project and push `tasks` (of `articles` articles)."""
     settings = ProjectSettings(
         label_config=label_config(project.scheme, target, load_actor_registry(project.actors, project.scheme)),
         instructions=guidelines_html(project.card, target, project.scheme.targets) + screen_help_html(project.scheme),
@@ -110,7 +140,7 @@ def annotate_target(
     )
     ls_project = ensure_project(client, title, settings)
     report = push_tasks(client, ls_project.id, tasks, target.id, gazetteer=gazetteer, stance=stance)
-    return TargetPush(target, ls_project, len(tasks), len(mine), report)
+    return TargetPush(target, ls_project, len(tasks), articles, report)
 
 
 @dataclass(frozen=True)

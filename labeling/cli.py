@@ -51,7 +51,13 @@ def add_commands(subparsers: argparse._SubParsersAction) -> None:
         "LABEL_STUDIO_URL a local server is started and kept running until Ctrl-C.",
     )
     annotate.add_argument(
-        "paths", nargs="*", metavar="PATH", help="seed folders or .txt files (default: the project's seeds)"
+        "paths", nargs="*", metavar="PATH",
+        help="seed folders or .txt files (default: the project's seeds, unless --selection)",
+    )
+    annotate.add_argument(
+        "--selection", type=Path, metavar="FILE",
+        help="push the tasks of a selection of one target (`stance-corpus select` writes DIR/tasks.jsonl) instead "
+        "of seed articles",
     )
     _add_target_arguments(annotate)
     annotate.add_argument(
@@ -144,6 +150,9 @@ def run_annotate(args: argparse.Namespace) -> None:
     from stance_corpus.labeling.server import open_label_studio
 
     project = load_project(args.project)
+    if args.selection is not None:
+        run_annotate_selection(args, project)
+        return
     targets = select_targets(project, args.target)
     titles = titles_of(targets, args.title)
     articles = list(iter_articles(args.paths or [project.seeds], project.scheme))
@@ -164,8 +173,36 @@ def run_annotate(args: argparse.Namespace) -> None:
             serve_until_interrupted(server)
 
 
-def print_target_push(pushed: TargetPush, url: str, predictions: Path | None) -> None:
-    """The lines annotate prints for one target."""
+def run_annotate_selection(args: argparse.Namespace, project: Project) -> None:
+    """`stance-corpus annotate --selection FILE`: push the selected tasks (of one target) into its project."""
+    from stance_corpus.labeling.annotate import push_target_tasks, select_targets, selection_gazetteer, titles_of
+    from stance_corpus.labeling.predictions import read_predictions
+    from stance_corpus.labeling.selection import read_selection
+    from stance_corpus.labeling.server import open_label_studio
+
+    if args.paths:
+        raise InputError("annotate", "give seed PATHs or --selection FILE, not both")
+    selected = read_selection(args.selection, project.scheme)
+    target_ids = sorted({task.data.target_id for task in selected})
+    if len(target_ids) != 1:
+        raise InputError(args.selection, f"holds tasks of {len(target_ids)} targets ({', '.join(target_ids)}): one")
+    (target,) = select_targets(project, target_ids)
+    if args.target and args.target != [target.id]:
+        raise InputError("--target", f"the selection's tasks are of target {target.id!r}")
+    title = titles_of((target,), args.title)[target.id]
+    stance = read_predictions(args.predictions, project.scheme.stance_names) if args.predictions else []
+    tasks = [task.data for task in selected]
+    articles = len({task.article_id for task in tasks})
+    gazetteer = selection_gazetteer(project, selected)
+    with open_label_studio(args.data_dir, database=args.database) as (client, url, server):
+        pushed = push_target_tasks(client, project, target, title, tasks, articles, gazetteer, stance)
+        print_target_push(pushed, url, args.predictions, selection=True)
+        if server is not None:
+            serve_until_interrupted(server)
+
+
+def print_target_push(pushed: TargetPush, url: str, predictions: Path | None, selection: bool = False) -> None:
+    """The lines annotate prints for one target (`selection`: its tasks are a selection, not the whole corpus)."""
     from stance_corpus.labeling.push import SAMPLING_ORDER, SEQUENTIAL_SAMPLING
 
     project, report = pushed.project, pushed.report
@@ -183,7 +220,9 @@ def print_target_push(pushed: TargetPush, url: str, predictions: Path | None) ->
             f"the seed now says {changed.new.text!r}; the new text is not pushed: review the task in Label "
             "Studio (delete it there to push the new text; its pulled annotations stay in the store)"
         )
-    for task_id, data in report.plan.gone:
+    if selection and report.plan.gone:  # tasks of earlier selections or seeds: not gone, only not chosen now
+        print(f"  {len(report.plan.gone)} task(s) of the project are not in this selection, left in place")
+    for task_id, data in [] if selection else report.plan.gone:
         print(f"  no longer in the corpus: task {task_id} (segment {data.segment_id}), left in place")
     for segment_id, task_ids in report.duplicated.items():
         print(f"  warning: segment {segment_id} has {len(task_ids)} tasks ({task_ids}); delete all but one")

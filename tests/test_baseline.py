@@ -16,7 +16,6 @@ import pytest
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("HF_DATASETS_OFFLINE", "1")
 
-import datasets
 import matplotlib.image
 import pandas as pd
 from corpus_fixture import SEED as FIXTURE_SEED
@@ -26,6 +25,7 @@ from corpus_fixture import TRAIN as FIXTURE_TRAIN
 from corpus_fixture import VALIDATION as FIXTURE_VALIDATION
 from corpus_fixture import make_project as make_fixture_project
 from corpus_fixture import truth as fixture_truth
+from helpers import STANCE_LABELS, separable_rows, write_dataset
 from stance_corpus.baselines.cli import NORMALIZATIONS, TARGET_HANDLING
 from stance_corpus.baselines.features import NORMALIZATIONS as FEATURE_NORMALIZATIONS
 from stance_corpus.baselines.features import TARGET_MODES, HashtagSplitter
@@ -44,42 +44,7 @@ from stance_corpus.cli import main
 REPO = Path(__file__).resolve().parents[1]
 SEED_PROJECT = Path(__file__).parent / "data" / "seed_project"
 DATA = Path(__file__).parent / "data" / "test_baseline"
-STANCE_LABELS = ("FAVOR", "AGAINST", "NONE")
 FIXTURE_ARTICLES = (FIXTURE_SEED, *FIXTURE_TRAIN, *FIXTURE_VALIDATION, *FIXTURE_TEST)
-CUES = {"FAVOR": "welcomed", "AGAINST": "condemned", "NONE": "visited"}
-
-
-def write_dataset(folder: Path, splits: dict[str, list[dict]], class_label: bool = True) -> str:
-    """A parquet dataset folder (one file per split) with `text`, `stance`, `target`, `article_id` columns."""
-    stance = datasets.ClassLabel(names=list(STANCE_LABELS)) if class_label else datasets.Value("string")
-    features = datasets.Features(
-        {
-            "text": datasets.Value("string"),
-            "stance": stance,
-            "target": datasets.Value("string"),
-            "article_id": datasets.Value("string"),
-        }
-    )
-    (folder / "data").mkdir(parents=True)
-    for split, rows in splits.items():
-        datasets.Dataset.from_list(rows, features=features).to_parquet(folder / "data" / f"{split}.parquet")
-    return str(folder)
-
-
-def separable_rows(count: int, articles: int, class_label: bool = True, start: int = 0) -> list[dict]:
-    """Each class has its own cue word and nothing else tells the classes apart: a linear model must be perfect."""
-    rows = []
-    for number in range(start, start + count):
-        label = STANCE_LABELS[number % 3]
-        rows.append(
-            {
-                "text": f"On day {number} the minister {CUES[label]} the plan for district {number * 7 % 31}.",
-                "stance": STANCE_LABELS.index(label) if class_label else label,
-                "target": "the plan",
-                "article_id": f"article-{number // 3 % articles}",
-            }
-        )
-    return rows
 
 
 def run_baseline(*argv: str | Path) -> dict:
