@@ -249,7 +249,9 @@ class TaskData:
     article_id: str
     target_id: str
     target: str  # the target's name
-    source: str  # who published the article ("not stated" when the catalogue does not say): "Who speaks"
+    # Who published the article ("not stated" when the catalogue does not say), for the guidelines' "Who speaks".
+    # Not `source`: Label Studio's labeling screen overwrites a task's `$source` with the task itself.
+    publisher: str
     headline: str
     previous: str
     next: str

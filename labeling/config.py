@@ -94,7 +94,7 @@ def _target(target: Target) -> str:
 def _context_before() -> str:
     return (
         '  <View style="color: #666; font-size: 90%;">\n'
-        '    <Header value="Source: $source" size="6"/>\n'
+        '    <Header value="Source: $publisher" size="6"/>\n'
         '    <Header value="Headline: $headline" size="5"/>\n'
         '    <Header value="Previous sentence (context, not labelled)" size="6"/>\n'
         '    <Text name="previous" value="$previous" granularity="word"/>\n'

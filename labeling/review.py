@@ -261,7 +261,7 @@ def queue_lines(items: Sequence[ReviewItem], pending: set[str]) -> list[dict[str
                 "headline": data.headline,
                 "previous": data.previous,
                 "next": data.next,
-                "source": data.source,
+                "publisher": data.publisher,
                 "problem": item.problem,
                 "passes": {
                     pseudonym: {

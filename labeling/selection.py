@@ -2,9 +2,9 @@
 `stance-corpus annotate --selection FILE`: the segments chosen from a pool, pushed instead of a seed folder's.
 
 A line is one task's data (corpus.schema.TaskData: `text`, `segment_id`, `article_id`, `target_id`, `target`,
-`source`, `headline`, `previous`, `next`, `kind`, all strings) and `actors`, the gazetteer's spans the pool found in it
-(`start`, `end`, `text`, `type`, `actor_id`; found with the article's text, which the task does not carry, as the
-context of scoped aliases). labeling never imports the pool: this file format is the contract.
+`publisher`, `headline`, `previous`, `next`, `kind`, all strings) and `actors`, the gazetteer's spans the pool found
+in it (`start`, `end`, `text`, `type`, `actor_id`; found with the article's text, which the task does not carry, as
+the context of scoped aliases). labeling never imports the pool: this file format is the contract.
 """
 
 from __future__ import annotations

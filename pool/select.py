@@ -68,8 +68,8 @@ def read_candidates(pool: Path, exclude: list[Path]) -> tuple[pa.Table, tuple[st
 
 def _task_data(row: dict[str, Any]) -> TaskData:
     """The Label Studio task of a pool row, as `stance-corpus annotate` builds tasks (labeling/tasks.py)."""
-    values = {name: row[name] if row[name] is not None else "" for name in TASK_FIELDS}
-    return TaskData(**{**values, "source": row["source"] or SOURCE_NOT_STATED})
+    values = {name: "" if row.get(name) is None else row[name] for name in TASK_FIELDS}
+    return TaskData(**{**values, "publisher": row["source"] or SOURCE_NOT_STATED})
 
 
 def _excluded_ids(paths: list[Path]) -> list[str]:

@@ -1,7 +1,7 @@
 """Write the tasks of a target's Label Studio project as JSON lines, as the labeling screen shows them, for an
 annotation pass made outside the web UI (its labels come back through scripts/record_annotation_pass.py).
 
-One line per task without a completed annotation by --annotator: the task's data (segment_id, article_id, source,
+One line per task without a completed annotation by --annotator: the task's data (segment_id, article_id, publisher,
 headline, previous, text, next, kind, target_id, target) and its pre-annotated actor spans ("prefill": start, end,
 text, type, actor_id, stance), exactly what the screen pre-fills. Release 2.0.0's blind passes were given these
 files, the guidelines and the actor registry, nothing else (DATASET_CARD.md, "Annotators, dates and agreement"):

@@ -242,9 +242,9 @@ def test_select_is_deterministic_for_a_seed(tmp_path, pool, strategy, capsys) ->
     rows = {row["segment_id"]: row for row in shard_rows(pool)}
     for task in tasks:
         row = rows[task["segment_id"]]
-        fields = ("text", "article_id", "kind", "target_id", "target", "source", "headline", "previous", "next",
-                  "actors")
+        fields = ("text", "article_id", "kind", "target_id", "target", "headline", "previous", "next", "actors")
         assert {name: task[name] for name in fields} == {name: row[name] for name in fields}
+        assert task["publisher"] == row["source"]
     report = json.loads((outs[0] / "report.json").read_text(encoding="utf-8"))
     chosen = [rows[task["segment_id"]] for task in tasks]
     assert report["chosen"]["uncertainty"]["mean"] == round(sum(r["uncertainty"] for r in chosen) / 40, 4)
