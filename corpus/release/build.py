@@ -33,7 +33,15 @@ from stance_corpus.corpus.jsonl import read_jsonl
 from stance_corpus.corpus.orphans import segment_problem
 from stance_corpus.corpus.project import CONFIG_FILE, VERSION_FROM_CARD, Project, load_project
 from stance_corpus.corpus.pseudonyms import release_names
-from stance_corpus.corpus.release.card import Publishable, changelog_entry, check_version, render_card, split_card
+from stance_corpus.corpus.release.adjudication import decisions_per_rule
+from stance_corpus.corpus.release.card import (
+    DEFAULT_CONFIG,
+    Publishable,
+    changelog_entry,
+    check_version,
+    render_card,
+    split_card,
+)
 from stance_corpus.corpus.release.croissant import CROISSANT_FILE, croissant_json
 from stance_corpus.corpus.release.folder import first_difference, sha256_file, write_checksums
 from stance_corpus.corpus.release.licences import (
@@ -217,7 +225,11 @@ def _build_release(
             raise ReleaseError(None, f"release {version}: {problem}")
         tables = publishable_tables(tables, by_id, withheld)
         features = publishable_features(layout.features)
-        statistics = Publishable(left_out, project.annotators_per_task)
+        released_units = {
+            (row["id"], row["target_id"]) for rows in tables[DEFAULT_CONFIG].values() for row in rows
+        }
+        decided = [a for a in gold if (a.segment_id, a.target) in released_units]
+        statistics = Publishable(left_out, project.annotators_per_task, decisions_per_rule(decided))
     moved = split_moves(tables, released or [])
     if moved:
         raise ReleaseError(None, f"{moved}: an article or sentence never moves to another split between versions")

@@ -15,6 +15,7 @@ from datasets import DatasetInfo, Features, SplitDict, SplitInfo
 from datasets.info import DatasetInfosDict
 from stance_corpus.corpus.agreement_ci import METHOD, Estimate, Rating, interval_text, pair_agreement, passes
 from stance_corpus.corpus.errors import ReleaseError
+from stance_corpus.corpus.release.adjudication import decisions_table
 from stance_corpus.corpus.release.rows import (
     SPLIT_BUCKETS,
     SPLITS,
@@ -248,10 +249,12 @@ def _number(value: float | None) -> str:
 @dataclass(frozen=True)
 class Publishable:
     """What the statistics of a publishable release (schema 2) need beyond its rows: the rows left out because their
-    split has no gold-labelled sentence (config -> split -> rows), the number of passes per (sentence, target)."""
+    split has no gold-labelled sentence (config -> split -> rows), the number of passes per (sentence, target), and
+    the adjudicator's decisions of its gold labels per target and rule (corpus.release.adjudication)."""
 
     left_out: Mapping[str, Mapping[str, int]] = field(default_factory=dict)
     passes: int = 2
+    decisions: Mapping[str, Mapping[str, int]] = field(default_factory=dict)
 
 
 _PUBLISHABLE_ROWS = {
@@ -327,6 +330,7 @@ def publishable_statistics(
     ]
     for target in _card_targets(tables, scheme):
         lines += _target_lines(tables, target, scheme, present, publishable.passes)
+    lines += _adjudication_lines(publishable.decisions)
     lines += [
         "### Build inputs (sha256)",
         "",
@@ -336,6 +340,23 @@ def publishable_statistics(
         "",
     ]
     return "\n".join(lines)
+
+
+def _adjudication_lines(decisions: Mapping[str, Mapping[str, int]]) -> list[str]:
+    lines = ["### Adjudication", ""]
+    table = decisions_table(decisions)
+    if not table:
+        none = "No gold label of this release was decided by an adjudicator: every one is the passes' common label."
+        return [*lines, none, ""]
+    return [
+        *lines,
+        ("Where the passes disagreed (sentence stance, or an actor span's boundaries, type, stance or id), an "
+        "adjudicator decided the gold label in the target's review project (`stance-corpus adjudicate`), naming the "
+        "guidelines section the decision rests on. Decisions per section and target:"),
+        "",
+        *table,
+        "",
+    ]
 
 
 def _left_out_lines(left_out: Mapping[str, Mapping[str, int]]) -> list[str]:
