@@ -38,14 +38,14 @@ lint: $(VENV)/.installed-test
 	$(BIN)/ruff check .
 
 # mypy cannot follow setuptools' editable finder for the package-dir mapping (pyproject.toml): it checks a tree of
-# links laid out as the package installs, build/typecheck/stance_corpus/{*.py,corpus,labeling,baselines}.
+# links laid out as the package installs, build/typecheck/stance_corpus/{*.py,corpus,labeling,baselines,pool}.
 TYPECHECK_TREE := build/typecheck/stance_corpus
 
 typecheck: $(VENV)/.installed-test
 	rm -rf $(TYPECHECK_TREE)
 	mkdir -p $(TYPECHECK_TREE)
 	ln -s $(CURDIR)/stance_corpus/*.py $(CURDIR)/stance_corpus/py.typed $(TYPECHECK_TREE)/
-	ln -s $(CURDIR)/corpus $(CURDIR)/labeling $(CURDIR)/baselines $(TYPECHECK_TREE)/
+	ln -s $(CURDIR)/corpus $(CURDIR)/labeling $(CURDIR)/baselines $(CURDIR)/pool $(TYPECHECK_TREE)/
 	$(BIN)/mypy
 
 clean:

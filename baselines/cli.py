@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import json
 import logging
 import sys
 from pathlib import Path
@@ -106,6 +107,11 @@ def run_baseline_command(args: argparse.Namespace) -> None:
         scheme = project.scheme if project is not None else None
         out = run_baseline(data, out, args.seed, registry, options, progress, scheme)
     print(f"baseline report of {dataset} {data.version}: {out / 'report.md'} (and report.json, plots, models/)")
+    protocol = json.loads((out / "report.json").read_text(encoding="utf-8"))["protocol"]
+    evaluation = (
+        f"held out, the {protocol['evaluated_split']} split" if protocol["evaluated_split"] else "cross-validation"
+    )
+    print(f"evaluation: {evaluation} ({protocol['description']})")
 
 
 def run_predict_command(args: argparse.Namespace) -> None:

@@ -235,6 +235,11 @@ def _task_section(task: TaskResult, title: str) -> list[str]:
         per = {name: model.per_target[target] for name, model in models.items() if target in model.per_target}
         lines += [_caption(task, next(iter(per.values())).rows, f"**Target: {target}**", brief=True), ""]
         lines += _table(task, per) + [""]
+    several = len(task.dataset.targets) > 1
+    unevaluated = [target for target in task.dataset.targets if target not in targets] if several else []
+    if unevaluated:
+        where = f"the {task.protocol.evaluated_split} split" if task.protocol.evaluated_split else "the evaluated rows"
+        lines += [f"No rows of {where} for target(s) {', '.join(unevaluated)}: no figures for them.", ""]
     if len(task.dataset.targets) == 1:
         lines += [f"One target ({task.dataset.targets[0]}): the table above is that target's.", ""]
     return lines

@@ -239,8 +239,9 @@ def _per_target(
     label_set: tuple[str, ...],
     seed: int,
 ) -> dict:
-    """Each target's metrics over its evaluated rows; {} unless the evaluated rows hold two or more targets."""
-    if targets is None or len(set(targets[evaluated])) < 2:
+    """Each target's metrics over its evaluated rows; {} unless the dataset holds two or more targets (a target
+    without evaluated rows, say none in the test split, has no entry)."""
+    if targets is None or len(set(targets)) < 2:
         return {}
     result = {}
     for target in sorted(set(targets[evaluated])):

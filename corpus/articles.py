@@ -60,7 +60,7 @@ def iter_articles(paths: list[str | Path], scheme: Scheme | None = None) -> Iter
     selected = _select(paths, scheme)
     _check_texts(selected)
     for meta, text_path in selected:
-        yield Article(text=_read_text(text_path), **meta)
+        yield read_article(meta, text_path)
 
 
 def read_catalogue(folder: Path) -> dict[str, CatalogueEntry]:
@@ -184,6 +184,11 @@ def _with_unique_ids(selected: list[tuple[CatalogueEntry, Path]]) -> list[tuple[
             )
         first_with_id[meta["id"]] = text_path
     return selected
+
+
+def read_article(meta: CatalogueEntry, text_path: Path) -> Article:
+    """The article of one catalogue entry (`read_catalogue`) and its text file (the pool reads seed folders so)."""
+    return Article(text=_read_text(text_path), **meta)
 
 
 def _check_texts(selected: list[tuple[CatalogueEntry, Path]]) -> None:

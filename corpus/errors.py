@@ -10,8 +10,10 @@ its message, and exits with status 1; code that uses the library catches them by
     │                       removed, of another kind) or in the wrong file
     ├── ReleaseError        a release cannot be built, read, compared or published, or building it would change a
     │                       published version
-    └── LabelStudioError    (stance_corpus.labeling.errors) Label Studio cannot be reached, refuses our
-                            credentials or a request, or answers with something we cannot accept
+    ├── LabelStudioError    (stance_corpus.labeling.errors) Label Studio cannot be reached, refuses our
+    │                       credentials or a request, or answers with something we cannot accept
+    └── PoolError           (stance_corpus.pool.errors) a pool folder that is not ours or was started otherwise,
+                            a worker process that died
 
 InputError, StoreError and ReleaseError carry `where` (a `file:line`, a folder, a dataset, a task, or None where the
 problem has no place) and `problem` (what is wrong and, where it helps, what to do); the message is
@@ -34,6 +36,10 @@ class InputError(StanceCorpusError):
         self.where = str(where)
         self.problem = problem
         super().__init__(f"{where}: {problem}")
+
+    def __reduce__(self) -> tuple[type[InputError], tuple[str, str]]:
+        # Raised in a worker process, it travels back to the caller pickled: rebuild it from its two parts.
+        return type(self), (self.where, self.problem)
 
 
 class StoreError(InputError):

@@ -78,3 +78,13 @@ def with_freeze(card: str, commit: str, digest: str) -> str:
         raise ValueError("the card has no freeze record lines (its 'Guidelines version' section)")
     card = _COMMIT_LINE.sub(f"- Frozen at commit: `{commit}`", card, count=1)
     return _DIGEST_LINE.sub(f'- sha256 of the "Annotation guidelines" section: `{digest}`', card, count=1)
+
+
+def guideline_rules(card: str, other_targets: tuple[str, ...] = ()) -> list[str]:
+    """The rules an adjudicator's decision can rest on: the `###` headings of the card's "Annotation guidelines"
+    section, in card order, less `other_targets` (the headings of the other targets' own sections)."""
+    section = guidelines_section(card)
+    if section is None:
+        raise ValueError(f"the card has no '{GUIDELINES_HEADING}' section")
+    headings = [match.group(1).strip() for match in re.finditer(r"^### (.+?)[ \t]*$", section, re.MULTILINE)]
+    return [heading for heading in headings if heading not in other_targets]

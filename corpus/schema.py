@@ -223,6 +223,7 @@ class Annotation:
     updated_at: str | None = None
     comment: str | None = None  # the annotator's note on the task, for the adjudicator
     needs_adjudication: bool = False  # the annotator asks that a person settle this segment (no majority gold)
+    rule: str | None = None  # an adjudicator's decision: the guidelines section it rests on (a '###' heading)
 
 
 @dataclass(frozen=True, slots=True)
@@ -248,7 +249,9 @@ class TaskData:
     article_id: str
     target_id: str
     target: str  # the target's name
-    source: str  # who published the article ("not stated" when the catalogue does not say): "Who speaks"
+    # Who published the article ("not stated" when the catalogue does not say), for the guidelines' "Who speaks".
+    # Not `source`: Label Studio's labeling screen overwrites a task's `$source` with the task itself.
+    publisher: str
     headline: str
     previous: str
     next: str

@@ -8,8 +8,9 @@ are checked against the project's scheme (stance labels, actor types, targets). 
 target's id; a store written before targets were data (release 1.0.0's) holds the target's name, which is read as
 that target, so such a store keeps every record. Lines are sorted by (article_id, segment_id, target, annotator)
 and written atomically, so writing the same records twice changes no byte and an interrupted write leaves the
-previous file in place. The optional fields `comment` and `needs_adjudication` are written only when set, so a
-record without them keeps the line it always had.
+previous file in place. The optional fields `comment`, `needs_adjudication` and `rule` (the guidelines section an
+adjudicator's decision rests on, `stance-corpus adjudicate`) are written only when set, so a record without them
+keeps the line it always had.
 """
 
 from __future__ import annotations
@@ -26,7 +27,8 @@ from stance_corpus.corpus.schema import ActorSpan, Annotation, Scheme
 ANNOTATIONS_FILE = "annotations.jsonl"
 GOLD_FILE = "gold.jsonl"
 
-_OPTIONAL_DEFAULTS: dict[str, Any] = {"comment": None, "needs_adjudication": False}  # left out of a line at these
+# Left out of a line at these values.
+_OPTIONAL_DEFAULTS: dict[str, Any] = {"comment": None, "needs_adjudication": False, "rule": None}
 _ANNOTATION_FIELDS = frozenset(
     {"segment_id", "article_id", "text", "target", "annotator", "stance", "actors", "created_at", "updated_at"}
     | _OPTIONAL_DEFAULTS.keys()
@@ -70,6 +72,9 @@ def annotation_from_record(record: object, where: str, scheme: Scheme) -> Annota
         raise InputError(where, f"'comment' must be a non-empty string or null, got {comment!r}")
     if type(needs_adjudication) is not bool:
         raise InputError(where, f"'needs_adjudication' must be true or false, got {needs_adjudication!r}")
+    rule = record.get("rule")
+    if rule is not None and (not isinstance(rule, str) or not rule.strip()):
+        raise InputError(where, f"'rule' must be a non-empty string or null, got {rule!r}")
     try:
         target = scheme.target(target).id
     except KeyError:
@@ -95,6 +100,7 @@ def annotation_from_record(record: object, where: str, scheme: Scheme) -> Annota
         updated_at=updated_at,
         comment=comment,
         needs_adjudication=needs_adjudication,
+        rule=rule,
     )
 
 

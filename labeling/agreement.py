@@ -3,9 +3,11 @@
 Sentence stance: Cohen's kappa per annotator pair (scikit-learn), Fleiss' kappa on the segments every annotator
 rated (statsmodels), Krippendorff's alpha with missing ratings (corpus.reliability). Actor spans: pairwise
 precision/recall/F1 on exact (start, end, type) and overlap (same type, shared characters) one-to-one matches
-(corpus.spans), and agreement on the stance and actor id of exactly matched spans. `agreement_per_target` computes
-both for each target of a scheme; `adjudicate` turns the majority of each (segment, target) into gold and lists ties
-and the units an annotator flagged as needing adjudication (with their comments): the adjudication queue.
+(corpus.spans), and agreement on the stance and actor id of exactly matched spans. Per annotator pair, Cohen's kappa,
+Krippendorff's alpha and span F1 with bootstrap CIs over articles (corpus.agreement_ci, the definition the release
+card uses too). `agreement_per_target` computes all of them for each target of a scheme; `adjudicate` turns the
+majority of each (segment, target) into gold and lists ties and the units an annotator flagged as needing
+adjudication (with their comments): the adjudication queue.
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ from typing import Any, Generic, TypeVar
 
 from sklearn.exceptions import UndefinedMetricWarning
 from sklearn.metrics import cohen_kappa_score
+from stance_corpus.corpus.agreement_ci import METHOD, pair_agreement, pair_dict, rating_of
 from stance_corpus.corpus.reliability import nominal_alpha
 from stance_corpus.corpus.schema import GOLD_ANNOTATOR, ActorSpan, Annotation, Scheme
 from stance_corpus.corpus.spans import Span, SpanScores, exact, matching, overlap, scores, span_key
@@ -48,8 +51,20 @@ def agreement_per_target(annotations: Iterable[Annotation], scheme: Scheme) -> d
             figures[target.id] = {
                 "sentence_stance": sentence_stance_agreement(mine, scheme.stance_names),
                 "actor_spans": actor_span_agreement(mine, scheme.stance_names),
+                "intervals": pair_intervals(mine, scheme.stance_names),
             }
     return figures
+
+
+def pair_intervals(annotations: Iterable[Annotation], stances: Sequence[str]) -> dict[str, Any]:
+    """Per annotator pair (of one target's annotations): kappa, alpha and span F1 with bootstrap CIs over articles
+    (corpus.agreement_ci)."""
+    ratings = [rating_of(a) for a in annotations if a.annotator != GOLD_ANNOTATOR]
+    _, pairs = _annotator_pairs(by_unit(annotations))
+    return {
+        "method": METHOD,
+        "pairs": [pair_dict(pair_agreement(ratings, first, second, stances)) for first, second, _ in pairs],
+    }
 
 
 def _number(value: float | None) -> float | None:
@@ -205,7 +220,7 @@ def adjudicate(annotations: Iterable[Annotation], adjudicator: str | None = None
     majority one; a span (exact start, end, type) is kept when more than half the annotators marked it, with the
     majority stance and actor id; a span marked by exactly half of them, or any tied vote, makes the unit a tie.
     A unit that an annotator flagged as needing adjudication is never decided by majority: it is listed with the
-    flags and every comment on it. Gold carries no flag, and the adjudicator's comment only.
+    flags and every comment on it. Gold carries no flag, and the adjudicator's comment and rule only.
     """
     gold: list[Annotation] = []
     ties: list[Tie] = []
@@ -242,6 +257,7 @@ def _adjudicate_unit(ratings: dict[str, Annotation], adjudicator: str | None) ->
         created_at=min((a.created_at for a in voters if a.created_at), default=None),
         updated_at=max(updated, default=None),
         comment=None,
+        rule=None,
     )
 
 

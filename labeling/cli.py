@@ -1,5 +1,5 @@
-"""`stance-corpus annotate`, `pull` and `agreement`: argument parsing and reporting; the work is in plain functions
-(labeling/annotate.py, push.py, pull.py, agreement.py).
+"""`stance-corpus annotate`, `pull`, `agreement` and `adjudicate`: argument parsing and reporting; the work is in
+plain functions (labeling/annotate.py, push.py, pull.py, agreement.py, review.py).
 
 Connection (labeling/server.py): LABEL_STUDIO_URL + LABEL_STUDIO_API_KEY name a team server; without them a local
 Label Studio is started with its data in --data-dir (default .label-studio/).
@@ -22,6 +22,7 @@ from stance_corpus.corpus.pseudonyms import PSEUDONYMS_FILE, assign_pseudonyms
 from stance_corpus.corpus.store import (
     ANNOTATIONS_FILE,
     GOLD_FILE,
+    key_of,
     merge_annotations,
     read_annotations,
     write_annotations,
@@ -31,6 +32,7 @@ from stance_corpus.labeling.settings import DATABASE_ENV, EMBEDDED_DATA_DIR
 
 if TYPE_CHECKING:  # the SDK behind these takes a second to import: only the commands that talk to a server do
     from stance_corpus.corpus.project import Project
+    from stance_corpus.corpus.schema import Annotation
     from stance_corpus.labeling.annotate import TargetPull, TargetPush
     from stance_corpus.labeling.server import LocalServer
 
@@ -38,7 +40,7 @@ ORPHANS_SHOWN = 5
 
 
 def add_commands(subparsers: argparse._SubParsersAction) -> None:
-    """Mount annotate, pull and agreement on the `stance-corpus` parser."""
+    """Mount annotate, pull, agreement and adjudicate on the `stance-corpus` parser."""
     annotate = subparsers.add_parser(
         "annotate",
         help="push heading and body segments to the Label Studio project of each target (idempotent) and serve it",
@@ -49,7 +51,13 @@ def add_commands(subparsers: argparse._SubParsersAction) -> None:
         "LABEL_STUDIO_URL a local server is started and kept running until Ctrl-C.",
     )
     annotate.add_argument(
-        "paths", nargs="*", metavar="PATH", help="seed folders or .txt files (default: the project's seeds)"
+        "paths", nargs="*", metavar="PATH",
+        help="seed folders or .txt files (default: the project's seeds, unless --selection)",
+    )
+    annotate.add_argument(
+        "--selection", type=Path, metavar="FILE",
+        help="push the tasks of a selection of one target (`stance-corpus select` writes DIR/tasks.jsonl) instead "
+        "of seed articles",
     )
     _add_target_arguments(annotate)
     annotate.add_argument(
@@ -88,6 +96,29 @@ def add_commands(subparsers: argparse._SubParsersAction) -> None:
     )
     agreement.set_defaults(run=run_agreement)
 
+    adjudicate = subparsers.add_parser(
+        "adjudicate",
+        help="push every disagreement between passes to each target's review project in Label Studio",
+        description="For each target: every (segment, target) of the store whose passes disagree (the ties of "
+        "`agreement --adjudicate`) or that an annotator flagged, and that the adjudicator has not decided, becomes a "
+        "task of the target's review project ('<project title> (review)'), with each pass as a prediction named by "
+        "its annotator's pseudonym. The adjudicator submits the gold there, naming the guidelines section it rests "
+        "on; `pull` brings the decisions back. Pushing again adds only new disagreements.",
+    )
+    _add_target_arguments(adjudicate)
+    adjudicate.add_argument(
+        "--adjudicator", metavar="EMAIL",
+        help="the adjudicator's Label Studio email: units they already decided are not pushed, their records are "
+        "no pass",
+    )
+    adjudicate.add_argument(
+        "--queue", type=Path, metavar="FILE",
+        help=f"also write the review tasks not decided yet as JSON lines ({STDOUT}: stdout), for an adjudicator "
+        "working outside the web UI (scripts/record_annotation_pass.py --review records the decisions)",
+    )
+    _add_connection_arguments(adjudicate)
+    adjudicate.set_defaults(run=run_adjudicate)
+
 
 def _add_target_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--target", action="append", metavar="ID", help="only this target (repeatable; default: all)")
@@ -119,6 +150,9 @@ def run_annotate(args: argparse.Namespace) -> None:
     from stance_corpus.labeling.server import open_label_studio
 
     project = load_project(args.project)
+    if args.selection is not None:
+        run_annotate_selection(args, project)
+        return
     targets = select_targets(project, args.target)
     titles = titles_of(targets, args.title)
     articles = list(iter_articles(args.paths or [project.seeds], project.scheme))
@@ -139,8 +173,36 @@ def run_annotate(args: argparse.Namespace) -> None:
             serve_until_interrupted(server)
 
 
-def print_target_push(pushed: TargetPush, url: str, predictions: Path | None) -> None:
-    """The lines annotate prints for one target."""
+def run_annotate_selection(args: argparse.Namespace, project: Project) -> None:
+    """`stance-corpus annotate --selection FILE`: push the selected tasks (of one target) into its project."""
+    from stance_corpus.labeling.annotate import push_target_tasks, select_targets, selection_gazetteer, titles_of
+    from stance_corpus.labeling.predictions import read_predictions
+    from stance_corpus.labeling.selection import read_selection
+    from stance_corpus.labeling.server import open_label_studio
+
+    if args.paths:
+        raise InputError("annotate", "give seed PATHs or --selection FILE, not both")
+    selected = read_selection(args.selection, project.scheme)
+    target_ids = sorted({task.data.target_id for task in selected})
+    if len(target_ids) != 1:
+        raise InputError(args.selection, f"holds tasks of {len(target_ids)} targets ({', '.join(target_ids)}): one")
+    (target,) = select_targets(project, target_ids)
+    if args.target and args.target != [target.id]:
+        raise InputError("--target", f"the selection's tasks are of target {target.id!r}")
+    title = titles_of((target,), args.title)[target.id]
+    stance = read_predictions(args.predictions, project.scheme.stance_names) if args.predictions else []
+    tasks = [task.data for task in selected]
+    articles = len({task.article_id for task in tasks})
+    gazetteer = selection_gazetteer(project, selected)
+    with open_label_studio(args.data_dir, database=args.database) as (client, url, server):
+        pushed = push_target_tasks(client, project, target, title, tasks, articles, gazetteer, stance)
+        print_target_push(pushed, url, args.predictions, selection=True)
+        if server is not None:
+            serve_until_interrupted(server)
+
+
+def print_target_push(pushed: TargetPush, url: str, predictions: Path | None, selection: bool = False) -> None:
+    """The lines annotate prints for one target (`selection`: its tasks are a selection, not the whole corpus)."""
     from stance_corpus.labeling.push import SAMPLING_ORDER, SEQUENTIAL_SAMPLING
 
     project, report = pushed.project, pushed.report
@@ -158,7 +220,9 @@ def print_target_push(pushed: TargetPush, url: str, predictions: Path | None) ->
             f"the seed now says {changed.new.text!r}; the new text is not pushed: review the task in Label "
             "Studio (delete it there to push the new text; its pulled annotations stay in the store)"
         )
-    for task_id, data in report.plan.gone:
+    if selection and report.plan.gone:  # tasks of earlier selections or seeds: not gone, only not chosen now
+        print(f"  {len(report.plan.gone)} task(s) of the project are not in this selection, left in place")
+    for task_id, data in [] if selection else report.plan.gone:
         print(f"  no longer in the corpus: task {task_id} (segment {data.segment_id}), left in place")
     for segment_id, task_ids in report.duplicated.items():
         print(f"  warning: segment {segment_id} has {len(task_ids)} tasks ({task_ids}); delete all but one")
@@ -200,7 +264,10 @@ def run_pull(args: argparse.Namespace) -> None:
             "run annotate first"
         )
     records = [a for target in pulled if target.result is not None for a in target.result.annotations]
-    records, retired = without_retired(project.store, records)
+    reviews = [target.review.result for target in pulled if target.review and target.review.result]
+    decisions = [a for result in reviews for a in result.annotations]
+    check_decisions_are_not_passes(records, decisions)
+    records, retired = without_retired(project.store, [*records, *decisions])
     path = project.store / ANNOTATIONS_FILE
     existing = read_annotations(path, project.scheme)
     merged = merge_annotations(existing, records)
@@ -210,6 +277,8 @@ def run_pull(args: argparse.Namespace) -> None:
     named = assign_pseudonyms(project.store, {annotation.annotator for annotation in merged})
     for target in pulled:
         print_target_pull(target)
+        if target.review is not None:
+            print_target_pull(target.review, review=True)
     if named:
         print(f"{len(named)} new annotator(s) given a release pseudonym in {project.store / PSEUDONYMS_FILE}")
     if retired:
@@ -234,14 +303,28 @@ def report_orphans(project: Project, file: TextIO | None = None) -> None:
         print("\n".join(orphan_report(found, project.store, limit=ORPHANS_SHOWN)), file=file)
 
 
-def print_target_pull(pulled: TargetPull) -> None:
-    """The lines pull prints for one target."""
+def check_decisions_are_not_passes(passes: list[Annotation], decisions: list[Annotation]) -> None:
+    """An adjudicator's decision and a pass by the same person of the same unit would be one store record: refused."""
+    keys = {key_of(annotation) for annotation in passes}
+    both = [decision for decision in decisions if key_of(decision) in keys]
+    if both:
+        first = both[0]
+        raise LabelStudioError(
+            f"{first.annotator} annotated segment {first.segment_id} (target {first.target}) both in the target's "
+            "project and in its review project: an adjudicator decides units they did not label; delete one in Label "
+            "Studio; nothing was written"
+        )
+
+
+def print_target_pull(pulled: TargetPull, review: bool = False) -> None:
+    """The lines pull prints for one target (`review`: for its review project)."""
     result = pulled.result
     if result is None:
         print(f"target {pulled.target.id}: no Label Studio project titled {pulled.title!r} yet (annotate creates it)")
         return
+    what = "review project" if review else "project"
     print(
-        f"target {pulled.target.id}: {result.tasks} task(s) in project {pulled.title!r}, "
+        f"target {pulled.target.id}: {result.tasks} task(s) in {what} {pulled.title!r}, "
         f"{result.tasks_without_annotation} without a completed annotation"
     )
     for annotator in sorted(result.completed.keys() | result.cancelled.keys()):
@@ -250,7 +333,10 @@ def print_target_pull(pulled: TargetPull) -> None:
     print(f"  {result.drafts} draft(s) not exported (unsubmitted work stays in Label Studio)")
     flagged = sum(annotation.needs_adjudication for annotation in result.annotations)
     commented = sum(annotation.comment is not None for annotation in result.annotations)
-    print(f"  {flagged} flagged for adjudication, {commented} with a comment")
+    if review:
+        print(f"  {len(result.annotations)} decision(s), {commented} with a comment")
+    else:
+        print(f"  {flagged} flagged for adjudication, {commented} with a comment")
     if pulled.leftovers_removed:
         print(f"  removed {pulled.leftovers_removed} export snapshot(s) left on the server by interrupted pulls")
     if pulled.left_on_server:
@@ -301,6 +387,65 @@ def run_agreement(args: argparse.Namespace) -> None:
             print(f"figures written to {args.json}")
 
 
+def run_adjudicate(args: argparse.Namespace) -> None:
+    """`stance-corpus adjudicate`: every disagreement of the store -> its target's review project in Label Studio."""
+    from stance_corpus.corpus.project import load_project
+    from stance_corpus.labeling.annotate import select_targets, titles_of
+    from stance_corpus.labeling.review import push_review, queue_lines, review_items, review_title
+    from stance_corpus.labeling.server import open_label_studio
+
+    project = load_project(args.project)
+    targets = select_targets(project, args.target)
+    titles = titles_of(targets, args.title)
+    path = project.store / ANNOTATIONS_FILE
+    records = read_annotations(path, project.scheme)
+    if not records:
+        raise InputError(path, "no annotations: run `stance-corpus pull` first")
+    report = sys.stderr if str(args.queue) == STDOUT else sys.stdout  # `--queue -`: stdout holds the queue only
+    selections = {target.id: review_items(project, target, records, args.adjudicator) for target in targets}
+    named = sorted({name for selection in selections.values() for name in selection.named})
+    if named:
+        pseudonyms = project.store / PSEUDONYMS_FILE
+        print(f"{len(named)} new annotator(s) given a release pseudonym in {pseudonyms}", file=report)
+    queue: list[dict] = []
+
+    def announce(line: str) -> None:
+        print(line, file=report)
+
+    with open_label_studio(args.data_dir, database=args.database, announce=announce) as (client, url, _):
+        for target in targets:
+            selection = selections[target.id]
+            title = review_title(titles[target.id])
+            for tie in selection.stale:
+                print(
+                    f"  stale: segment {tie.segment_id} (target {target.id}) was edited or left the corpus since it "
+                    f"was annotated ({tie.text[:60]!r}): not pushed; `stance-corpus orphans --retire` retires it",
+                    file=report,
+                )
+            if not selection.items:
+                print(f"target {target.id}: no disagreement to review", file=report)
+                continue
+            pushed = push_review(client, project, target, title, selection.items)
+            state = "created" if pushed.project.created else "up to date"
+            state = f"updated ({', '.join(pushed.project.updated)})" if pushed.project.updated else state
+            where = f"review project {title!r} (id {pushed.project.id})"
+            print(f"target {target.id}: {where} {state} at {url}", file=report)
+            print(
+                f"{len(selection.items)} unit(s) to adjudicate: {len(pushed.created)} task(s) created, "
+                f"{len(pushed.present)} already present ({len(pushed.decided)} task(s) of the project decided, "
+                f"`pull` brings them back)",
+                file=report,
+            )
+            pending = {s for s in [*pushed.created, *pushed.present] if s not in pushed.decided}
+            queue.extend(queue_lines(selection.items, pending))
+    if args.queue:
+        with open_output(args.queue) as output:
+            for line in queue:
+                output.write(json.dumps(line, ensure_ascii=False, sort_keys=True) + "\n")
+        if str(args.queue) != STDOUT:
+            print(f"{len(queue)} undecided review task(s) written to {args.queue}")
+
+
 def _show(value: object) -> str:
     return "n/a" if value is None else f"{value:.3f}" if isinstance(value, float) else str(value)
 
@@ -339,4 +484,26 @@ def format_agreement(figures: dict) -> str:
             f"{_show(overlap['f1']):>6} {_show(stance_match['percent_agreement']):>8} "
             f"{_show(stance_match['cohen_kappa']):>6} {_show(pair['matched_span_actor_id']['percent_agreement']):>6}"
         )
+    intervals = figures.get("intervals")
+    if intervals:
+        lines.append(f"95% CIs ({intervals['method']}):")
+        for pair in intervals["pairs"]:
+            shown = ", ".join(f"{label} {_interval(pair[name])}" for name, label in _INTERVAL_LABELS)
+            lines.append(f"  {' / '.join(pair['annotators'])} ({pair['units']} segments, {pair['articles']} articles): "
+                         f"{shown}")
     return "\n".join(lines)
+
+
+_INTERVAL_LABELS = (
+    ("cohen_kappa", "kappa"),
+    ("krippendorff_alpha", "alpha"),
+    ("span_f1_exact", "span F1 exact"),
+    ("span_f1_overlap", "overlap"),
+)
+
+
+def _interval(estimate: dict) -> str:
+    if estimate["value"] is None:
+        return "n/a"
+    low_high = estimate["ci"]
+    return f"{estimate['value']:.3f}" + (f" [{low_high[0]:.3f}, {low_high[1]:.3f}]" if low_high else "")

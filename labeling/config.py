@@ -26,6 +26,8 @@ SEGMENT_TEXT = "text"
 PREFILL_NOTE = "prefill"  # per span, read-only: what the pre-annotation said, shown in the Regions list
 COMMENT = "comment"
 FLAG = "flag"
+RULE = "rule"  # review projects only: the guidelines section an adjudicator's decision rests on
+PASSES = "passes"  # review projects only: the task's passes as text (read-only)
 NOT_IN_REGISTRY = "NOT_IN_REGISTRY"  # the actor_id choice for an actor the registry lacks (no registry id has capitals)
 NEEDS_ADJUDICATION = "needs_adjudication"  # the stored value of the flag
 FLAG_KEYS = "qjkxzvbmyw"  # the flag's hotkey: the first of these that the scheme does not use
@@ -38,9 +40,17 @@ _HEADER = """<!--
 """
 
 
-def label_config(scheme: Scheme, target: Target, actors: Mapping[str, Actor] | None = None) -> str:
+def label_config(
+    scheme: Scheme,
+    target: Target,
+    actors: Mapping[str, Actor] | None = None,
+    review_rules: Sequence[str] | None = None,
+) -> str:
     """The labeling config of one target's project, as Label Studio stores it (XML text); `actors` (the registry)
-    are the choices of every span's actor."""
+    are the choices of every span's actor. With `review_rules` (the guidelines' section headings), the config of the
+    target's review project (labeling/review.py): the same screen with the passes shown as text above the stance,
+    and instead of the flag, the rule the decision rests on (required) and the adjudicator's comment."""
+    notes = _task_notes(flag_hotkey(scheme)) if review_rules is None else _review_notes(review_rules)
     return "".join(
         [
             _HEADER,
@@ -50,10 +60,11 @@ def label_config(scheme: Scheme, target: Target, actors: Mapping[str, Actor] | N
             _context_before(),
             _annotated_text(scheme.actor_types),
             _context_after(),
+            _passes() if review_rules is not None else "",
             _sentence_stance(scheme),
             _PREFILL,
             _actor_region(scheme.stances, actors or {}),
-            _task_notes(flag_hotkey(scheme)),
+            notes,
             "</View>\n",
         ]
     )
@@ -83,7 +94,7 @@ def _target(target: Target) -> str:
 def _context_before() -> str:
     return (
         '  <View style="color: #666; font-size: 90%;">\n'
-        '    <Header value="Source: $source" size="6"/>\n'
+        '    <Header value="Source: $publisher" size="6"/>\n'
         '    <Header value="Headline: $headline" size="5"/>\n'
         '    <Header value="Previous sentence (context, not labelled)" size="6"/>\n'
         '    <Text name="previous" value="$previous" granularity="word"/>\n'
@@ -221,6 +232,34 @@ def _task_notes(hotkey: str) -> str:
         f'  <Choices name="{FLAG}" toName="{SEGMENT_TEXT}" choice="multiple">\n'
         f'    <Choice value="Needs adjudication" alias="{NEEDS_ADJUDICATION}" hotkey="{hotkey}"/>\n'
         "  </Choices>\n"
+    )
+
+
+def _passes() -> str:
+    return (
+        '  <View style="background: #f6f6f6; border-radius: 4px; padding: 6px 8px; margin: 8px 0;">\n'
+        '    <Header value="The passes (opened from the Data Manager, each is also a tab above: start from either)" '
+        'size="6"/>\n'
+        f'    <Text name="{PASSES}" value="${PASSES}"/>\n'
+        "  </View>\n"
+    )
+
+
+def _review_notes(rules: Sequence[str]) -> str:
+    if not rules:
+        raise ValueError("a review project needs at least one guidelines section to name as the rule")
+    choices = "".join(f"    <Choice value={quoteattr(rule)}/>\n" for rule in rules)
+    message = "Name the guidelines section the decision rests on."
+    return (
+        '  <Header value="The guidelines section this decision rests on" size="5"/>\n'
+        f'  <Choices name="{RULE}" toName="{SEGMENT_TEXT}" choice="single-radio" required="true" '
+        f"requiredMessage={quoteattr(message)}>\n"
+        f"{choices}"
+        "  </Choices>\n"
+        '  <Header value="Adjudicator\'s note (optional)" size="6"/>\n'
+        f'  <TextArea name="{COMMENT}" toName="{SEGMENT_TEXT}" maxSubmissions="1" editable="true" '
+        'transcription="true" rows="2"\n'
+        '            showSubmitButton="false" placeholder="Why, or what the guidelines do not settle"/>\n'
     )
 
 

@@ -6,6 +6,7 @@
                                                     an exported annotation -> a checked Annotation record
     result_from_spans(text, spans, actor_names)     actor spans -> a Label Studio result (for predictions)
     result_from_labels(text, stance, spans)         sentence stance + actor spans -> a full annotation result
+    result_from_annotation(annotation)              an Annotation record (comment, flag, rule too) -> its result
     prediction_from_stance(task_id, text, p, spans) a stance model's label + actor spans -> one task prediction
     required_id(value, what)                        the id of an object the SDK returns (typed optional there)
 
@@ -13,7 +14,8 @@ A span is several results sharing one region `id`: the `actor` labels (offsets, 
 `actor_stance` choice, the per-region `actor_id` taxonomy choice (a registry id, or NOT_IN_REGISTRY; projects made
 before the registry list hold a typed `textarea` instead, read the same way) and, for a pre-annotated span, the
 read-only `prefill` note that shows the pre-annotation in the Regions list (ignored here). Per task: the sentence
-`stance`, an optional `comment` and the `flag` "needs adjudication". Offsets are checked against the task text;
+`stance`, an optional `comment` and the `flag` "needs adjudication"; in a review project (labeling/review.py), the
+`rule` the adjudicator's decision rests on instead of the flag. Offsets are checked against the task text;
 the browser counts them in UTF-16 code units, so those are translated to Python string indices here and nowhere
 else.
 """
@@ -36,6 +38,7 @@ from stance_corpus.labeling.config import (
     NEEDS_ADJUDICATION,
     NOT_IN_REGISTRY,
     PREFILL_NOTE,
+    RULE,
     SEGMENT_TEXT,
     SENTENCE_STANCE,
 )
@@ -86,6 +89,7 @@ def annotation_from_label_studio(
     sentence_stances: list[list] = []
     comments: list[str] = []
     flags: list[str] = []
+    rules: list[str] = []
     for result in annotation.get("result") or []:
         name, value = result.get("from_name"), result.get("value") or {}
         if name == SENTENCE_STANCE:
@@ -94,6 +98,8 @@ def annotation_from_label_studio(
             comments.extend(line for line in value.get("text") or [] if isinstance(line, str))
         elif name == FLAG:
             flags.extend(value.get("choices") or [])
+        elif name == RULE:
+            rules.extend(value.get("choices") or [])
         elif name in (ACTOR_LABELS, *_REGION_ATTRIBUTES):
             if name in regions[result.get("id")]:
                 raise LabelStudioError(f"{where}: region {result.get('id')} has two {name!r} results")
@@ -107,6 +113,8 @@ def annotation_from_label_studio(
     unknown_flags = sorted(set(flags) - {NEEDS_ADJUDICATION})
     if unknown_flags:
         raise LabelStudioError(f"{where}: flag(s) {unknown_flags} are not part of the labeling config")
+    if len(rules) > 1:
+        raise LabelStudioError(f"{where}: names several rules {rules}; a decision rests on one")
     actors = [_span_record(region_id, parts, text, where) for region_id, parts in regions.items()]
     if actor_ids is not None:
         for span in actors:
@@ -127,6 +135,7 @@ def annotation_from_label_studio(
         "updated_at": annotation.get("updated_at"),
         "comment": "\n".join(line.strip() for line in comments if line.strip()) or None,
         "needs_adjudication": NEEDS_ADJUDICATION in flags,
+        "rule": rules[0] if rules else None,
     }
     try:
         return annotation_from_record(record, where, scheme)
@@ -156,7 +165,7 @@ def _span_record(region_id: str, parts: dict[str, dict], text: str, where: str) 
     actor_ids = [str(line).strip() for line in given if str(line).strip()]
     if len(actor_ids) > 1:
         raise LabelStudioError(f"{where}: the actor span {span.get('text')!r} has several actor ids {actor_ids}")
-    start, end = _python_offsets(text, span.get("start"), span.get("end"), span.get("text"))
+    start, end = python_offsets(text, span.get("start"), span.get("end"), span.get("text"))
     return {
         "start": start,
         "end": end,
@@ -226,6 +235,24 @@ def result_from_labels(
     return [{**sentence, "value": {"choices": [stance]}}, *result_from_spans(text, spans, actor_names, notes)]
 
 
+def result_from_annotation(annotation: Annotation) -> list[dict]:
+    """The Label Studio result of a whole Annotation record as the labeling screen submits it: sentence stance,
+    actor spans, and its comment, adjudication flag and rule (an adjudicator's decision in a review project) when
+    set."""
+    result = result_from_labels(annotation.text, annotation.stance, annotation.actors)
+    common = {"to_name": SEGMENT_TEXT}
+    if annotation.rule is not None:
+        result.append({**common, "id": "rule", "from_name": RULE, "type": "choices",
+                       "value": {"choices": [annotation.rule]}})
+    if annotation.comment is not None:
+        result.append({**common, "id": "comment", "from_name": COMMENT, "type": "textarea",
+                       "value": {"text": [annotation.comment]}})
+    if annotation.needs_adjudication:
+        result.append({**common, "id": "flag", "from_name": FLAG, "type": "choices",
+                       "value": {"choices": [NEEDS_ADJUDICATION]}})
+    return result
+
+
 def prediction_from_stance(
     task_id: int,
     text: str,
@@ -244,7 +271,7 @@ def prediction_from_stance(
     }
 
 
-def _python_offsets(text: str, start: object, end: object, span_text: object) -> tuple[object, object]:
+def python_offsets(text: str, start: object, end: object, span_text: object) -> tuple[object, object]:
     """Offsets as Python indices: as given when they match, else read as the browser's UTF-16 code units."""
     if not (isinstance(start, int) and isinstance(end, int)) or text[start:end] == span_text:
         return start, end

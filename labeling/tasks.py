@@ -1,7 +1,7 @@
 """Label Studio tasks from segments, and the plan that makes pushing idempotent (pure functions, no HTTP).
 
 A task is one (segment, target): its data (corpus.schema.TaskData) is `text`, `segment_id`, `article_id`,
-`target_id`, `target`, `source`, `headline`, `previous`, `next`, `kind`; missing context is the empty string.
+`target_id`, `target`, `publisher`, `headline`, `previous`, `next`, `kind`; missing context is the empty string.
 Each target has its own Label Studio project (docs/annotation.md, "One project per target"), so a project's tasks
 are the heading and body segments of the articles annotated for its target.
 """
@@ -30,7 +30,7 @@ def build_tasks(
                 article_id=article.id,
                 target_id=target.id,
                 target=target.name,
-                source=article.source or SOURCE_NOT_STATED,
+                publisher=article.source or SOURCE_NOT_STATED,
                 headline=context.headline,
                 previous=context.previous,
                 next=context.next,

@@ -15,15 +15,16 @@ from stance_corpus.baselines import cli as baselines_cli
 from stance_corpus.corpus import cli as corpus_cli
 from stance_corpus.corpus.errors import StanceCorpusError
 from stance_corpus.labeling import cli as labeling_cli
+from stance_corpus.pool import cli as pool_cli
 
-COMMAND_MODULES = [corpus_cli, labeling_cli, baselines_cli]
+COMMAND_MODULES = [corpus_cli, labeling_cli, baselines_cli, pool_cli]
 PROJECT_HELP = "the corpus project: a folder with stance-corpus.toml (default: the current folder)"
 # A write that fails for want of room (stdout redirected to a full disk, or /dev/full): one line, not a traceback.
 WRITE_FAILURES = {errno.ENOSPC, errno.EDQUOT, errno.EFBIG, errno.EIO}
 
 
 def build_parser() -> argparse.ArgumentParser:
-    """The `stance-corpus` argument parser, with the sub-commands of corpus, labeling and baselines."""
+    """The `stance-corpus` argument parser, with the sub-commands of corpus, labeling, baselines and pool."""
     parser = argparse.ArgumentParser(
         prog="stance-corpus",
         description="Build, annotate and release a sentence-level stance and actor corpus of news articles.",

@@ -187,3 +187,43 @@ def interrupt(process: subprocess.Popen[str], data_dir: Path) -> None:
         process.kill()
         process.wait()
         pytest.fail("stance-corpus annotate did not stop within 60 s of Ctrl-C")
+
+
+# A toy stance dataset for the baselines (tests/test_baseline.py) and the pool's model (tests/test_pool.py).
+STANCE_LABELS = ("FAVOR", "AGAINST", "NONE")
+CUES = {"FAVOR": "welcomed", "AGAINST": "condemned", "NONE": "visited"}
+
+
+def write_dataset(folder: Path, splits: dict[str, list[dict]], class_label: bool = True) -> str:
+    """A parquet dataset folder (one file per split) with `text`, `stance`, `target`, `article_id` columns."""
+    import datasets  # a second to import: only the tests that write datasets do
+
+    stance = datasets.ClassLabel(names=list(STANCE_LABELS)) if class_label else datasets.Value("string")
+    features = datasets.Features(
+        {
+            "text": datasets.Value("string"),
+            "stance": stance,
+            "target": datasets.Value("string"),
+            "article_id": datasets.Value("string"),
+        }
+    )
+    (folder / "data").mkdir(parents=True)
+    for split, rows in splits.items():
+        datasets.Dataset.from_list(rows, features=features).to_parquet(folder / "data" / f"{split}.parquet")
+    return str(folder)
+
+
+def separable_rows(count: int, articles: int, class_label: bool = True, start: int = 0) -> list[dict]:
+    """Each class has its own cue word and nothing else tells the classes apart: a linear model must be perfect."""
+    rows = []
+    for number in range(start, start + count):
+        label = STANCE_LABELS[number % 3]
+        rows.append(
+            {
+                "text": f"On day {number} the minister {CUES[label]} the plan for district {number * 7 % 31}.",
+                "stance": STANCE_LABELS.index(label) if class_label else label,
+                "target": "the plan",
+                "article_id": f"article-{number // 3 % articles}",
+            }
+        )
+    return rows

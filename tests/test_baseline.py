@@ -16,9 +16,16 @@ import pytest
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("HF_DATASETS_OFFLINE", "1")
 
-import datasets
 import matplotlib.image
 import pandas as pd
+from corpus_fixture import SEED as FIXTURE_SEED
+from corpus_fixture import TARGETS as FIXTURE_TARGETS
+from corpus_fixture import TEST as FIXTURE_TEST
+from corpus_fixture import TRAIN as FIXTURE_TRAIN
+from corpus_fixture import VALIDATION as FIXTURE_VALIDATION
+from corpus_fixture import make_project as make_fixture_project
+from corpus_fixture import truth as fixture_truth
+from helpers import STANCE_LABELS, separable_rows, write_dataset
 from stance_corpus.baselines.cli import NORMALIZATIONS, TARGET_HANDLING
 from stance_corpus.baselines.features import NORMALIZATIONS as FEATURE_NORMALIZATIONS
 from stance_corpus.baselines.features import TARGET_MODES, HashtagSplitter
@@ -37,41 +44,7 @@ from stance_corpus.cli import main
 REPO = Path(__file__).resolve().parents[1]
 SEED_PROJECT = Path(__file__).parent / "data" / "seed_project"
 DATA = Path(__file__).parent / "data" / "test_baseline"
-STANCE_LABELS = ("FAVOR", "AGAINST", "NONE")
-CUES = {"FAVOR": "welcomed", "AGAINST": "condemned", "NONE": "visited"}
-
-
-def write_dataset(folder: Path, splits: dict[str, list[dict]], class_label: bool = True) -> str:
-    """A parquet dataset folder (one file per split) with `text`, `stance`, `target`, `article_id` columns."""
-    stance = datasets.ClassLabel(names=list(STANCE_LABELS)) if class_label else datasets.Value("string")
-    features = datasets.Features(
-        {
-            "text": datasets.Value("string"),
-            "stance": stance,
-            "target": datasets.Value("string"),
-            "article_id": datasets.Value("string"),
-        }
-    )
-    (folder / "data").mkdir(parents=True)
-    for split, rows in splits.items():
-        datasets.Dataset.from_list(rows, features=features).to_parquet(folder / "data" / f"{split}.parquet")
-    return str(folder)
-
-
-def separable_rows(count: int, articles: int, class_label: bool = True, start: int = 0) -> list[dict]:
-    """Each class has its own cue word and nothing else tells the classes apart: a linear model must be perfect."""
-    rows = []
-    for number in range(start, start + count):
-        label = STANCE_LABELS[number % 3]
-        rows.append(
-            {
-                "text": f"On day {number} the minister {CUES[label]} the plan for district {number * 7 % 31}.",
-                "stance": STANCE_LABELS.index(label) if class_label else label,
-                "target": "the plan",
-                "article_id": f"article-{number // 3 % articles}",
-            }
-        )
-    return rows
+FIXTURE_ARTICLES = (FIXTURE_SEED, *FIXTURE_TRAIN, *FIXTURE_VALIDATION, *FIXTURE_TEST)
 
 
 def run_baseline(*argv: str | Path) -> dict:
@@ -533,3 +506,46 @@ def test_rows_whose_text_is_withheld_are_left_out_and_said_so(tmp_path: Path, ca
         "texts first (`stance-corpus release restore`)\n"
     )
     assert not (tmp_path / "none").exists()
+
+
+@pytest.mark.slow
+def test_a_release_with_a_labelled_test_split_is_scored_per_target_on_it(
+    tmp_path: Path, capsys: pytest.CaptureFixture
+) -> None:
+    """A publishable release (two targets, train / validation / test, the seed's text withheld): models fitted on
+    train + validation and scored on test, pooled and per target, and the report says so."""
+    root = make_fixture_project(tmp_path / "project", FIXTURE_ARTICLES, FIXTURE_ARTICLES)
+    project = load_project(root)
+    folder, _ = build_release(project, "2.1.0", schema=2)
+    assert main(["baseline", str(folder), "--out", str(tmp_path / "report")]) == 0
+    report = json.loads((tmp_path / "report" / "report.json").read_text(encoding="utf-8"))
+    assert "evaluation: held out, the test split (fitted on train + validation" in capsys.readouterr().out
+
+    segments = {
+        article.id: [s for s in segment_article(article) if s.kind in ANNOTATED_KINDS]
+        for article in load_articles(root / "seeds")
+    }
+    rows_of = {a: len(segments[a]) * len(FIXTURE_TARGETS) for a in FIXTURE_ARTICLES if a != FIXTURE_SEED}
+    protocol = report["protocol"]
+    assert (protocol["kind"], protocol["evaluated_split"]) == ("held-out", "test")
+    assert protocol["evaluated_rows"] == sum(rows_of[a] for a in FIXTURE_TEST)
+    assert protocol["training_rows"] == sum(rows_of[a] for a in (*FIXTURE_TRAIN, *FIXTURE_VALIDATION))
+    assert protocol["description"].startswith(
+        f"fitted on train + validation ({protocol['training_rows']} rows), evaluated on test "
+        f"({protocol['evaluated_rows']} rows)"
+    )
+    assert report["dataset"]["without_text"] == len(segments[FIXTURE_SEED])  # the withheld seed's rows
+    # The majority model predicts NONE, the commonest training label: per target, its accuracy is NONE's share.
+    majority = report["models"]["majority"]
+    names = {target: project.scheme.target(target).name for target in FIXTURE_TARGETS}
+    assert sorted(majority["per_target"]) == sorted(names.values())
+    for target, name in names.items():
+        labels = [fixture_truth(s, target)[0] for a in FIXTURE_TEST for s in segments[a]]
+        figures = majority["per_target"][name]
+        assert figures["rows"] == len(labels)
+        assert figures["accuracy"]["value"] == pytest.approx(labels.count("NONE") / len(labels))
+    markdown = (tmp_path / "report" / "report.md").read_text(encoding="utf-8")
+    for name in names.values():
+        assert f"**Target: {name}**: {len(FIXTURE_TEST) * len(segments[FIXTURE_TEST[0]])} rows of the test split" in (
+            markdown
+        )

@@ -8,6 +8,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import re
 import shutil
 import subprocess
 from pathlib import Path
@@ -71,8 +72,8 @@ def make_project(root: Path, articles: tuple[str, ...], contact: str | None = CO
     for article_id in articles:
         shutil.copy(DATA / "seeds" / f"{article_id}.txt", seeds)
     card = (REPO / "DATASET_CARD.md").read_text(encoding="utf-8")
-    if contact is not None:
-        card = card.replace("  contact: null\n", f"  contact: {contact}\n", 1)
+    card, replaced = re.subn(r"^  contact: .*$", f"  contact: {contact or 'null'}", card, count=1, flags=re.MULTILINE)
+    assert replaced == 1, "the card's header lost its stance_corpus.contact key"
     (root / "DATASET_CARD.md").write_text(card, encoding="utf-8")
     shutil.copy(DATA / "CHANGELOG.md", root)
     shutil.copy(REPO / CONFIG_FILE, root)
@@ -262,7 +263,7 @@ def test_a_publishable_release_refuses_configs_with_other_splits(tmp_path):
     with pytest.raises(ReleaseError, match=r"release 2.0.0: the actors config has no row in validation, which other"):
         build_release(project, "2.0.0", schema=2)
     assert not (project / "releases").exists() or not any((project / "releases").iterdir())
-    assert build_release(project, "2.0.0")[1]  # schema 1 (that of 1.0.0) publishes the splits each config has
+    assert build_release(project, "2.0.0", schema=1)[1]  # schema 1 (that of 1.0.0) publishes the splits each config has
 
 
 def test_a_publishable_release_needs_a_contact(tmp_path, capsys, monkeypatch):
@@ -339,7 +340,7 @@ def test_lock_refuses_uncommitted_inputs_and_pins_committed_ones(tmp_path, capsy
     commit = git(project, "rev-parse", "HEAD")
     files = len(read_checksums(project / "releases" / "1.0.0"))
     assert capsys.readouterr().out == f"{RELEASED_FILE}: 1.0.0 pinned to commit {commit} ({files} files)\n"
-    assert main(["release"]) == 0  # the default version, now pinned: rebuilt from its commit, identical
+    assert main(["release", "--version", "1.0.0"]) == 0  # now pinned: rebuilt from its commit, identical
     assert "releases/1.0.0: already built, identical" in capsys.readouterr().out
 
 

@@ -32,18 +32,20 @@ RELEASE_1_0_0 = Path(__file__).parent / "data" / "test_store" / "release-1.0.0" 
 @pytest.mark.parametrize("name", [ANNOTATIONS_FILE, GOLD_FILE])
 def test_the_committed_store_migrated_with_every_record_and_field_kept(tmp_path: Path, name: str) -> None:
     """Release 1.0.0's store (a copy of it at its commit) named its target; this repository's store now holds the
-    same records keyed by (segment, target id, annotator): same count, every field the same but the target, which
-    is its id, and reading either gives the same records."""
+    same records keyed by (segment, target id, annotator), among those labelled since: every one of them, every field
+    the same but the target, which is its id, and reading either gives the same records."""
     project = load_project(ROOT)
     old, new = RELEASE_1_0_0 / name, project.store / name
     old_lines = [record for _, record in read_jsonl(old)]
-    new_lines = [record for _, record in read_jsonl(new)]
+    old_keys = {(record["segment_id"], record["annotator"]) for record in old_lines}
+    new_lines = [record for _, record in read_jsonl(new) if (record["segment_id"], record["annotator"]) in old_keys]
     assert len(new_lines) == len(old_lines) > 0
     for before, after in zip(old_lines, new_lines, strict=True):
         assert before["target"] == TARGET_NAME and after["target"] == "syria_peace"
         assert after == {**before, "target": "syria_peace"}
     records = read_annotations(new, project.scheme)
-    assert read_annotations(old, project.scheme) == records
+    kept = [record for record in records if (record.segment_id, record.annotator) in old_keys]
+    assert read_annotations(old, project.scheme) == kept
     assert len({key_of(record) for record in records}) == len(records)
     # Written again, the migrated store is byte for byte itself (a pull with nothing new changes nothing).
     write_annotations(tmp_path / name, records)
@@ -74,4 +76,18 @@ def test_one_sentence_labelled_for_two_targets_is_two_records(tmp_path: Path) ->
     store.write_text(json.dumps({**dataclasses.asdict(peace), "target": "elections"}) + "\n")
     with pytest.raises(InputError, match=r"annotations.jsonl:1: target 'elections' is not a target of the project "
                        r"\(syria_peace, isil_campaign\)"):
+        read_annotations(store, scheme)
+
+
+def test_a_decision_keeps_its_rule_and_a_record_without_one_keeps_its_line(tmp_path: Path) -> None:
+    scheme = load_project(SEED_PROJECT).scheme
+    passed = Annotation("s1", "a", "Talks resume.", "syria_peace", "ann@example.org", "NONE")
+    decided = dataclasses.replace(passed, annotator="judge@example.org", stance="FAVOR", rule="Sentence stance")
+    store = tmp_path / "annotations.jsonl"
+    write_annotations(store, [passed, decided])
+    lines = [record for _, record in read_jsonl(store)]
+    assert "rule" not in lines[0] and lines[1]["rule"] == "Sentence stance"
+    assert read_annotations(store, scheme) == [passed, decided]
+    store.write_text(json.dumps({**lines[1], "rule": " "}) + "\n", encoding="utf-8")
+    with pytest.raises(InputError, match=r"annotations.jsonl:1: 'rule' must be a non-empty string or null, got ' '"):
         read_annotations(store, scheme)

@@ -1,8 +1,8 @@
 """The wheel users install: everything inside the one package `stance_corpus`, data files included.
 
-The folders corpus/, labeling/ and baselines/ sit at the repository's top but must install as
-`stance_corpus.corpus`, `stance_corpus.labeling` and `stance_corpus.baselines`: a top-level `corpus` or `baselines`
-would overwrite (or be overwritten by) the distributions of those names on PyPI.
+The folders corpus/, labeling/, baselines/ and pool/ sit at the repository's top but must install as
+`stance_corpus.corpus`, `stance_corpus.labeling`, `stance_corpus.baselines` and `stance_corpus.pool`: a top-level
+`corpus` or `baselines` would overwrite (or be overwritten by) the distributions of those names on PyPI.
 """
 
 from __future__ import annotations
@@ -54,7 +54,7 @@ def test_the_wheel_installs_one_package_and_its_metadata(installed: Path) -> Non
     ).stdout.strip()
     assert sorted(path.name for path in installed.iterdir()) == ["stance_corpus", f"stance_corpus-{version}.dist-info"]
     assert sorted(path.name for path in (installed / "stance_corpus").iterdir() if path.name != "__pycache__") == [
-        "__init__.py", "baselines", "cli.py", "corpus", "labeling", "py.typed",
+        "__init__.py", "baselines", "cli.py", "corpus", "labeling", "pool", "py.typed",
     ]
     for template in ("stance-corpus.toml", "DATASET_CARD.md", "CHANGELOG.md"):  # what `init` writes
         assert (installed / "stance_corpus" / "corpus" / "templates" / template).read_bytes() == (
@@ -70,6 +70,7 @@ def test_the_installed_package_imports_from_the_wheel(installed: Path) -> None:
     # package first on the path, and check that the modules came from the wheel, not from this checkout.
     code = (
         "import stance_corpus.corpus.release.build as build, stance_corpus.labeling.cli, stance_corpus.baselines.cli\n"
+        "import stance_corpus.pool.cli\n"
         "from stance_corpus.corpus.project import init_project\n"
         "print(build.__file__)\n"
         "print(len(init_project('new-project')))\n"

@@ -33,7 +33,15 @@ from stance_corpus.corpus.jsonl import read_jsonl
 from stance_corpus.corpus.orphans import segment_problem
 from stance_corpus.corpus.project import CONFIG_FILE, VERSION_FROM_CARD, Project, load_project
 from stance_corpus.corpus.pseudonyms import release_names
-from stance_corpus.corpus.release.card import changelog_entry, check_version, render_card, split_card
+from stance_corpus.corpus.release.adjudication import decisions_per_rule
+from stance_corpus.corpus.release.card import (
+    DEFAULT_CONFIG,
+    Publishable,
+    changelog_entry,
+    check_version,
+    render_card,
+    split_card,
+)
 from stance_corpus.corpus.release.croissant import CROISSANT_FILE, croissant_json
 from stance_corpus.corpus.release.folder import first_difference, sha256_file, write_checksums
 from stance_corpus.corpus.release.licences import (
@@ -51,6 +59,7 @@ from stance_corpus.corpus.release.publishable import (
     Publishing,
     bibtex,
     card_description,
+    labelled_splits,
     publishable_features,
     publishable_tables,
     publishing_sections,
@@ -206,13 +215,21 @@ def _build_release(
     features: Mapping[str, Features] = layout.features
     by_id = {article.id: article for article in articles}
     withheld: set[str] = set()
+    statistics: Publishable | None = None
     if schema == SCHEMA_2:
+        tables, left_out = labelled_splits(tables)
+        by_id = {row["id"]: by_id[row["id"]] for rows in tables.get("articles", {}).values() for row in rows}
         withheld = withheld_articles(by_id)
         problem = split_names_problem(tables)
         if problem:
             raise ReleaseError(None, f"release {version}: {problem}")
         tables = publishable_tables(tables, by_id, withheld)
         features = publishable_features(layout.features)
+        released_units = {
+            (row["id"], row["target_id"]) for rows in tables[DEFAULT_CONFIG].values() for row in rows
+        }
+        decided = [a for a in gold if (a.segment_id, a.target) in released_units]
+        statistics = Publishable(left_out, project.annotators_per_task, decisions_per_rule(decided))
     moved = split_moves(tables, released or [])
     if moved:
         raise ReleaseError(None, f"{moved}: an article or sentence never moves to another split between versions")
@@ -228,7 +245,7 @@ def _build_release(
             header, body = _write_publishable_files(
                 building, header, body, version, changelog, by_id, withheld, publishing, files, features
             )
-        card = render_card(header, body, version, tables, files, inputs, notes, layout, features)
+        card = render_card(header, body, version, tables, files, inputs, notes, layout, features, statistics)
         (building / "README.md").write_text(card, encoding="utf-8")
         write_checksums(building)
         if pinned is not None:

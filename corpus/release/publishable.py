@@ -101,6 +101,25 @@ def text_sha256(text: str) -> str:
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
+def labelled_splits(tables: Tables) -> tuple[Tables, dict[str, dict[str, int]]]:
+    """The rows of the splits that have gold-labelled sentences (the `sentences` config's), and per config and split
+    the number of rows left out: a split without a labelled sentence cannot be published in every config (an empty
+    split cannot be loaded), so its articles and raw annotations wait for a later release (in the same split)."""
+    kept = [split for split in SPLITS if tables.get("sentences", {}).get(split)]
+    left_out = {
+        config: {split: len(rows) for split, rows in per_split.items() if split not in kept and rows}
+        for config, per_split in tables.items()
+    }
+    result = {
+        config: {split: rows for split, rows in per_split.items() if split in kept}
+        for config, per_split in tables.items()
+    }
+    return (
+        {config: per_split for config, per_split in result.items() if per_split},
+        {config: counts for config, counts in left_out.items() if counts},
+    )
+
+
 def split_names_problem(tables: Tables) -> str | None:
     """Why the configs cannot be published with the same split names (None when they can). An empty split cannot be
     published (`datasets.load_dataset` refuses a split without rows), so every config needs rows in every split
