@@ -6,7 +6,7 @@ headline, previous, text, next, kind, target_id, target) and its pre-annotated a
 text, type, actor_id, stance), exactly what the screen pre-fills. Release 2.0.0's blind passes were given these
 files, the guidelines and the actor registry, nothing else (DATASET_CARD.md, "Annotators, dates and agreement"):
 
-    .venv/bin/python scripts/export_tasks.py --target ID [--annotator EMAIL] [--project DIR] > TASKS.jsonl
+    .venv/bin/python scripts/export_tasks.py --target ID [--annotator EMAIL] [--project DIR] [--title T] > TASKS.jsonl
 
 Connection as for every command: LABEL_STUDIO_URL + LABEL_STUDIO_API_KEY, else the embedded server of --data-dir.
 """
@@ -50,17 +50,19 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--target", required=True, metavar="ID")
     parser.add_argument("--annotator", metavar="EMAIL", help="leave out the tasks this annotator completed")
+    parser.add_argument("--title", help="the target's Label Studio project title (default: stance-corpus.toml's)")
     parser.add_argument("--project", type=Path, default=Path(), metavar="DIR")
     parser.add_argument("--data-dir", type=Path, default=Path(EMBEDDED_DATA_DIR), metavar="DIR")
     args = parser.parse_args(argv)
     try:
         project = load_project(args.project)
         [target] = select_targets(project, [args.target])
+        title = args.title or target.label_studio_title
         with open_label_studio(args.data_dir) as (client, url, _server):
-            found = find_project(client, target.label_studio_title)
+            found = find_project(client, title)
             if found is None:
-                raise InputError(target.label_studio_title, f"no such Label Studio project at {url}")
-            project_id = required_id(found.id, f"project {target.label_studio_title!r}")
+                raise InputError(title, f"no such Label Studio project at {url}: run `stance-corpus annotate` first")
+            project_id = required_id(found.id, f"project {title!r}")
             user = next((u for u in client.users.list() if u.email == args.annotator), None)
             for task in client.tasks.list(project=project_id, fields="all"):
                 if user is not None and any(a.get("completed_by") == user.id for a in task.annotations or []):

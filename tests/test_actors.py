@@ -210,7 +210,9 @@ def test_an_alias_scoped_to_a_target_applies_to_that_target_only(tmp_path: Path)
         load_actor_registry(registry_path, scheme)
 
 
-def test_every_gold_actor_span_is_in_the_registry() -> None:
+def test_every_gold_actor_id_is_a_registry_actor_of_the_same_type() -> None:
+    """A gold span names a registry actor of its own type, or none: *not in the registry* (actor id null) is the
+    guidelines' choice for an actor the registry lacks, until a maintainer extends the registry."""
     project = load_project(ROOT)
     registry = load_actor_registry(project.actors, project.scheme)
     gold = read_annotations(project.store / GOLD_FILE, project.scheme)
@@ -219,7 +221,7 @@ def test_every_gold_actor_span_is_in_the_registry() -> None:
         f"{a.segment_id} {span.start}..{span.end} {span.text!r}: actor_id {span.actor_id!r}, type {span.type}"
         for a in gold
         for span in a.actors
-        if span.actor_id not in registry or registry[span.actor_id].type != span.type
+        if span.actor_id is not None and (span.actor_id not in registry or registry[span.actor_id].type != span.type)
     ]
     assert unknown == [], "gold spans without a registry actor of the same type"
 
