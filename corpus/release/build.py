@@ -254,7 +254,9 @@ def _build_release(
                 raise ReleaseError(
                     None,
                     f"version {version} is released ({RELEASED_FILE}) and this build of its inputs at commit "
-                    f"{pinned.source_commit[:12]} would change it ({difference}): a released version never changes"
+                    f"{pinned.source_commit[:12]} would change it ({difference}): a released version never changes "
+                    f"(a parquet file records the pyarrow that wrote it, here {pa.__version__}: rebuild with the one "
+                    "the version was built with, as this repository's constraints.txt pins it)"
                 )
         if out.exists():
             difference = first_difference(out, building)
