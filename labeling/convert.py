@@ -85,7 +85,7 @@ def annotation_from_label_studio(
     text = data.get(SEGMENT_TEXT)
     if not isinstance(text, str):
         raise LabelStudioError(f"{where}: the task has no text")
-    regions: dict[str, dict[str, dict]] = defaultdict(dict)
+    region_results: list[dict] = []
     sentence_stances: list[list] = []
     comments: list[str] = []
     flags: list[str] = []
@@ -101,9 +101,7 @@ def annotation_from_label_studio(
         elif name == RULE:
             rules.extend(value.get("choices") or [])
         elif name in (ACTOR_LABELS, *_REGION_ATTRIBUTES):
-            if name in regions[result.get("id")]:
-                raise LabelStudioError(f"{where}: region {result.get('id')} has two {name!r} results")
-            regions[result.get("id")][name] = value
+            region_results.append(result)
         else:
             raise LabelStudioError(f"{where}: result {name!r} is not part of the labeling config")
     if len(sentence_stances) != 1 or len(sentence_stances[0]) != 1:
@@ -115,7 +113,7 @@ def annotation_from_label_studio(
         raise LabelStudioError(f"{where}: flag(s) {unknown_flags} are not part of the labeling config")
     if len(rules) > 1:
         raise LabelStudioError(f"{where}: names several rules {rules}; a decision rests on one")
-    actors = [_span_record(region_id, parts, text, where) for region_id, parts in regions.items()]
+    actors = span_records(region_results, text, where)
     if actor_ids is not None:
         for span in actors:
             if span["actor_id"] is not None and span["actor_id"] not in actor_ids:
@@ -143,6 +141,21 @@ def annotation_from_label_studio(
         raise LabelStudioError(str(error)) from error
 
 
+def span_records(results: Iterable[dict], text: str, where: str) -> list[dict]:
+    """The actor spans (start, end, text, type, actor_id or None for *not in the registry*, stance) of the region
+    results of an annotation or a prediction of the segment `text`, in the order the regions first appear."""
+    regions: dict[str, dict[str, dict]] = defaultdict(dict)
+    for result in results:
+        name = result.get("from_name")
+        if name not in (ACTOR_LABELS, *_REGION_ATTRIBUTES):
+            continue
+        region_id = str(result.get("id"))
+        if name in regions[region_id]:
+            raise LabelStudioError(f"{where}: region {region_id} has two {name!r} results")
+        regions[region_id][name] = result.get("value") or {}
+    return [_span_record(region_id, parts, text, where) for region_id, parts in regions.items()]
+
+
 def _span_record(region_id: str, parts: dict[str, dict], text: str, where: str) -> dict:
     where = f"{where} region {region_id}"
     if ACTOR_LABELS not in parts:
@@ -165,7 +178,7 @@ def _span_record(region_id: str, parts: dict[str, dict], text: str, where: str) 
     actor_ids = [str(line).strip() for line in given if str(line).strip()]
     if len(actor_ids) > 1:
         raise LabelStudioError(f"{where}: the actor span {span.get('text')!r} has several actor ids {actor_ids}")
-    start, end = python_offsets(text, span.get("start"), span.get("end"), span.get("text"))
+    start, end = _python_offsets(text, span.get("start"), span.get("end"), span.get("text"))
     return {
         "start": start,
         "end": end,
@@ -271,7 +284,7 @@ def prediction_from_stance(
     }
 
 
-def python_offsets(text: str, start: object, end: object, span_text: object) -> tuple[object, object]:
+def _python_offsets(text: str, start: object, end: object, span_text: object) -> tuple[object, object]:
     """Offsets as Python indices: as given when they match, else read as the browser's UTF-16 code units."""
     if not (isinstance(start, int) and isinstance(end, int)) or text[start:end] == span_text:
         return start, end

@@ -17,33 +17,13 @@ import argparse
 import json
 import sys
 from pathlib import Path
-from typing import Any
 
 from stance_corpus.corpus.errors import InputError, StanceCorpusError
 from stance_corpus.corpus.project import load_project
 from stance_corpus.labeling.annotate import select_targets
-from stance_corpus.labeling.config import ACTOR_ID, ACTOR_LABELS, ACTOR_STANCE, NOT_IN_REGISTRY
-from stance_corpus.labeling.convert import python_offsets, required_id, task_data_from_label_studio
+from stance_corpus.labeling.convert import required_id, span_records, task_data_from_label_studio
 from stance_corpus.labeling.push import find_project
 from stance_corpus.labeling.server import EMBEDDED_DATA_DIR, open_label_studio
-
-
-def prefill(text: str, result: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """The actor spans of a prediction's result, in text order: its regions' offsets (Python indices into `text`),
-    type, actor id (null for *not in the registry*) and stance."""
-    regions: dict[str, dict[str, Any]] = {}
-    for item in result:
-        value = item["value"]
-        start, end = python_offsets(text, value["start"], value["end"], value["text"])
-        region = regions.setdefault(item["id"], {"start": start, "end": end, "text": value["text"]})
-        if item["from_name"] == ACTOR_LABELS:
-            region["type"] = value["labels"][0]
-        elif item["from_name"] == ACTOR_ID:
-            actor_id = value["taxonomy"][0][-1]
-            region["actor_id"] = None if actor_id == NOT_IN_REGISTRY else actor_id
-        elif item["from_name"] == ACTOR_STANCE:
-            region["stance"] = value["choices"][0]
-    return sorted(regions.values(), key=lambda region: (region["start"], region["end"]))
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -68,7 +48,9 @@ def main(argv: list[str] | None = None) -> int:
                 if user is not None and any(a.get("completed_by") == user.id for a in task.annotations or []):
                     continue
                 data = task_data_from_label_studio(task.data, target.id).as_dict()
-                spans = prefill(data["text"], task.predictions[0].result) if task.predictions else []
+                where = f"task {task.id} (segment {data['segment_id']}) prediction"
+                result = task.predictions[0].result if task.predictions else []
+                spans = sorted(span_records(result, data["text"], where), key=lambda s: (s["start"], s["end"]))
                 print(json.dumps({**data, "prefill": spans}, ensure_ascii=False))
     except StanceCorpusError as error:
         print(f"export_tasks: error: {error}", file=sys.stderr)
