@@ -118,6 +118,14 @@ class Project:
         """What the segmenter takes from the project: its page furniture."""
         return SegmentationConfig(furniture=self.furniture)
 
+    def select_targets(self, ids: Sequence[str] | None) -> tuple[Target, ...]:
+        """The targets named by `--target` (all of the project's when none is named), in the project's order."""
+        for target_id in ids or ():
+            if target_id not in self.scheme.target_ids:
+                known = ", ".join(self.scheme.target_ids)
+                raise InputError("--target", f"{target_id!r} is not a target of {self.config_path} ({known})")
+        return tuple(target for target in self.scheme.targets if not ids or target.id in ids)
+
     def targets_of(self, article: Article) -> tuple[Target, ...]:
         """The targets of an article: those its catalogue line lists, else the project's default targets."""
         targets = []

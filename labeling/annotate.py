@@ -44,15 +44,6 @@ from stance_corpus.labeling.selection import SelectedTask
 from stance_corpus.labeling.tasks import build_tasks
 
 
-def select_targets(project: Project, ids: Sequence[str] | None) -> tuple[Target, ...]:
-    """The targets named by `--target` (all of the project's when none is named), in the project's order."""
-    for target_id in ids or ():
-        if target_id not in project.scheme.target_ids:
-            known = ", ".join(project.scheme.target_ids)
-            raise InputError("--target", f"{target_id!r} is not a target of {project.config_path} ({known})")
-    return tuple(target for target in project.scheme.targets if not ids or target.id in ids)
-
-
 def titles_of(targets: Sequence[Target], title: str | None) -> dict[str, str]:
     """target id -> Label Studio project title: the config's, or `--title` for the one target selected."""
     if title is not None and len(targets) != 1:

@@ -145,7 +145,7 @@ def run_annotate(args: argparse.Namespace) -> None:
     """`stance-corpus annotate`: push the project's tasks to Label Studio; a local server is served until Ctrl-C."""
     from stance_corpus.corpus.articles import iter_articles
     from stance_corpus.corpus.project import load_project
-    from stance_corpus.labeling.annotate import annotate_target, articles_of, gazetteer_of, select_targets, titles_of
+    from stance_corpus.labeling.annotate import annotate_target, articles_of, gazetteer_of, titles_of
     from stance_corpus.labeling.predictions import read_predictions
     from stance_corpus.labeling.server import open_label_studio
 
@@ -153,7 +153,7 @@ def run_annotate(args: argparse.Namespace) -> None:
     if args.selection is not None:
         run_annotate_selection(args, project)
         return
-    targets = select_targets(project, args.target)
+    targets = project.select_targets(args.target)
     titles = titles_of(targets, args.title)
     articles = list(iter_articles(args.paths or [project.seeds], project.scheme))
     for article in articles:
@@ -175,7 +175,7 @@ def run_annotate(args: argparse.Namespace) -> None:
 
 def run_annotate_selection(args: argparse.Namespace, project: Project) -> None:
     """`stance-corpus annotate --selection FILE`: push the selected tasks (of one target) into its project."""
-    from stance_corpus.labeling.annotate import push_target_tasks, select_targets, selection_gazetteer, titles_of
+    from stance_corpus.labeling.annotate import push_target_tasks, selection_gazetteer, titles_of
     from stance_corpus.labeling.predictions import read_predictions
     from stance_corpus.labeling.selection import read_selection
     from stance_corpus.labeling.server import open_label_studio
@@ -186,7 +186,7 @@ def run_annotate_selection(args: argparse.Namespace, project: Project) -> None:
     target_ids = sorted({task.data.target_id for task in selected})
     if len(target_ids) != 1:
         raise InputError(args.selection, f"holds tasks of {len(target_ids)} targets ({', '.join(target_ids)}): one")
-    (target,) = select_targets(project, target_ids)
+    (target,) = project.select_targets(target_ids)
     if args.target and args.target != [target.id]:
         raise InputError("--target", f"the selection's tasks are of target {target.id!r}")
     title = titles_of((target,), args.title)[target.id]
@@ -249,11 +249,11 @@ def serve_until_interrupted(server: LocalServer) -> None:
 def run_pull(args: argparse.Namespace) -> None:
     """`stance-corpus pull`: every completed annotation of the project's Label Studio projects -> the store."""
     from stance_corpus.corpus.project import load_project
-    from stance_corpus.labeling.annotate import pull_target, select_targets, titles_of
+    from stance_corpus.labeling.annotate import pull_target, titles_of
     from stance_corpus.labeling.server import embedded_data_dir, open_label_studio
 
     project = load_project(args.project)
-    targets = select_targets(project, args.target)
+    targets = project.select_targets(args.target)
     titles = titles_of(targets, args.title)
     data_dir = embedded_data_dir(args.data_dir)
     with open_label_studio(args.data_dir, database=args.database) as (client, url, _):
@@ -351,10 +351,9 @@ def run_agreement(args: argparse.Namespace) -> None:
     """`stance-corpus agreement`: agreement figures of the store, per target; with --adjudicate, the gold file."""
     from stance_corpus.corpus.project import load_project
     from stance_corpus.labeling.agreement import adjudicate, agreement_per_target
-    from stance_corpus.labeling.annotate import select_targets
 
     project = load_project(args.project)
-    targets = {target.id for target in select_targets(project, args.target)}
+    targets = {target.id for target in project.select_targets(args.target)}
     path = project.store / ANNOTATIONS_FILE
     annotations = [a for a in read_annotations(path, project.scheme) if a.target in targets]
     if not annotations:
@@ -390,12 +389,12 @@ def run_agreement(args: argparse.Namespace) -> None:
 def run_adjudicate(args: argparse.Namespace) -> None:
     """`stance-corpus adjudicate`: every disagreement of the store -> its target's review project in Label Studio."""
     from stance_corpus.corpus.project import load_project
-    from stance_corpus.labeling.annotate import select_targets, titles_of
+    from stance_corpus.labeling.annotate import titles_of
     from stance_corpus.labeling.review import push_review, queue_lines, review_items, review_title
     from stance_corpus.labeling.server import open_label_studio
 
     project = load_project(args.project)
-    targets = select_targets(project, args.target)
+    targets = project.select_targets(args.target)
     titles = titles_of(targets, args.title)
     path = project.store / ANNOTATIONS_FILE
     records = read_annotations(path, project.scheme)

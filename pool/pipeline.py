@@ -125,10 +125,8 @@ def pool_target(project: Project, target_id: str | None) -> Target:
     whose catalogue lists none, as imported ones), else its only target."""
     scheme = project.scheme
     if target_id is not None:
-        if target_id not in scheme.target_ids:
-            known = ", ".join(scheme.target_ids)
-            raise InputError("--target", f"{target_id!r} is not a target of {project.config_path} ({known})")
-        return scheme.target(target_id)
+        (target,) = project.select_targets([target_id])
+        return target
     if len(project.default_targets) == 1:
         return scheme.target(project.default_targets[0])
     if len(scheme.targets) == 1:

@@ -20,7 +20,6 @@ from pathlib import Path
 
 from stance_corpus.corpus.errors import InputError, StanceCorpusError
 from stance_corpus.corpus.project import load_project
-from stance_corpus.labeling.annotate import select_targets
 from stance_corpus.labeling.convert import required_id, span_records, task_data_from_label_studio
 from stance_corpus.labeling.push import find_project
 from stance_corpus.labeling.server import EMBEDDED_DATA_DIR, open_label_studio
@@ -36,7 +35,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     try:
         project = load_project(args.project)
-        [target] = select_targets(project, [args.target])
+        [target] = project.select_targets([args.target])
         title = args.title or target.label_studio_title
         with open_label_studio(args.data_dir) as (client, url, _server):
             found = find_project(client, title)

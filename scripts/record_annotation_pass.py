@@ -32,7 +32,7 @@ from stance_corpus.corpus.project import Project, load_project
 from stance_corpus.corpus.schema import Annotation, Target
 from stance_corpus.corpus.segment import segment_article
 from stance_corpus.corpus.store import annotation_from_record
-from stance_corpus.labeling.annotate import articles_of, select_targets
+from stance_corpus.labeling.annotate import articles_of
 from stance_corpus.labeling.convert import required_id, result_from_annotation
 from stance_corpus.labeling.push import existing_tasks, find_project
 from stance_corpus.labeling.review import review_title, rules_of
@@ -132,7 +132,7 @@ def main(argv: list[str] | None = None) -> int:
         if not args.labels.is_file():
             raise InputError(args.labels, "no such file")
         project = load_project(args.project)
-        targets = select_targets(project, [args.target] if args.target else None)
+        targets = project.select_targets([args.target] if args.target else None)
         if len(targets) != 1:
             raise InputError("--target", f"the project has {len(targets)} targets: name the one of the pass")
         recorded, already = record_pass(

@@ -407,7 +407,8 @@ def test_targets_attribution_and_the_date_of_the_url_are_recorded(tmp_path, caps
     assert (imported.targets, imported.attribution, imported.published) == (
         ("main",), "Contains public sector information licensed under the OGL v3.0.", "2016-02")
     err = ingest(capsys, tmp_path / "corpus", source, "--target", "elsewhere", code=1)
-    assert err.strip() == "stance-corpus: error: --target: 'elsewhere' is not a target of the project: main"
+    config = tmp_path / "corpus" / "stance-corpus.toml"
+    assert err.strip() == f"stance-corpus: error: --target: 'elsewhere' is not a target of {config} (main)"
 
 
 @pytest.mark.parametrize(("url", "date"), [

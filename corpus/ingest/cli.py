@@ -99,10 +99,7 @@ def run_ingest(args: argparse.Namespace) -> None:
     if targets:
         if project is None:
             raise InputError(args.project / CONFIG_FILE, "--target needs a project (stance-corpus init DIR)")
-        known = {target.id for target in project.scheme.targets}
-        for target in targets:
-            if target not in known:
-                raise InputError("--target", f"{target!r} is not a target of the project: {', '.join(sorted(known))}")
+        project.select_targets(targets)  # each one a target of the project
         if len(set(targets)) != len(targets):
             raise InputError("--target", "a target is given twice")
     else:
