@@ -10,7 +10,9 @@ project); bare is `trafilatura.extract(page)` on the decompressed bytes, the lib
 defaults. Body-text F1 as the benchmark's README prescribes: word tokens (`\\w+`), 4-token shingles, Counter
 intersection, P/R/F1 per page averaged over pages (a page that yields nothing scores 0). Ours is scored on the
 article text it wrote without its first paragraph (the headline ingest puts first); "whole text" keeps it. Speed:
-pages per second, best of `--rounds` runs taking turns.
+pages per second, best of `--rounds` runs taking turns. Then trafilatura alone with the settings ingest could use
+(the metadata ingest records, dates from the markup): body P/R/F1 and speed against the bare call, how ingest's
+`EXTRACTION_SETTINGS` were chosen.
 
 scale: N records made from the shared texts (the re3d press statements, GUM news, the extraction benchmark's
 bodies, the seed), each with a fresh title ("Replica 17: ...") so that every text is new. From one JSONL file and
@@ -57,13 +59,14 @@ def shingles(text: str | None) -> Counter:
     return Counter(tuple(words[i:i + 4]) for i in range(len(words) - 3))
 
 
-def page_f1(predicted: str | None, truth: str) -> float:
+def page_scores(predicted: str | None, truth: str) -> tuple[float, float, float]:
+    """Body-text precision, recall and F1 of one page."""
     ours, gold = shingles(predicted), shingles(truth)
     common = sum((ours & gold).values())
     if not common:
-        return 0.0
+        return 0.0, 0.0, 0.0
     precision, recall = common / sum(ours.values()), common / sum(gold.values())
-    return 2 * precision * recall / (precision + recall)
+    return precision, recall, 2 * precision * recall / (precision + recall)
 
 
 def run_html(shared: Path, rounds: int) -> None:
@@ -95,9 +98,9 @@ def run_html(shared: Path, rounds: int) -> None:
     for page_id, page in truth.items():
         text = texts.get(page_id)
         body = text.split("\n\n", 1)[1] if text and "\n\n" in text else None
-        scores["ours"].append(page_f1(body, page["articleBody"]))
-        scores["ours (whole text)"].append(page_f1(text, page["articleBody"]))
-        scores["bare trafilatura.extract"].append(page_f1(bare[page_id], page["articleBody"]))
+        scores["ours"].append(page_scores(body, page["articleBody"])[2])
+        scores["ours (whole text)"].append(page_scores(text, page["articleBody"])[2])
+        scores["bare trafilatura.extract"].append(page_scores(bare[page_id], page["articleBody"])[2])
     print(f"{len(files)} pages; trafilatura {trafilatura.__version__}; ours imported {len(report.imported)}, "
           f"rejected {len(rejected)}, duplicates {duplicated}")
     print("| extractor | body F1 | pages/s |")
@@ -107,6 +110,44 @@ def run_html(shared: Path, rounds: int) -> None:
         speed = speeds.get(name)
         print(f"| {name} | {sum(values) / len(values):.3f} | {f'{speed:.1f}' if speed else '(same run)'} |")
     print(f"speed ratio ours / bare: {speeds['ours'] / speeds['bare trafilatura.extract']:.2f}")
+    compare_settings(files, truth, rounds)
+
+
+def compare_settings(files: list[Path], truth: dict, rounds: int) -> None:
+    """trafilatura alone on the same pages with the settings ingest could use: how its own were chosen."""
+    import trafilatura
+    from stance_corpus.corpus.ingest.extract import DATE_PARAMETERS, EXTRACTION_SETTINGS
+
+    def with_metadata(**settings):
+        return lambda page: getattr(trafilatura.bare_extraction(
+            page, with_metadata=True, date_extraction_params=DATE_PARAMETERS, **settings), "text", None)
+
+    candidates = {
+        "the library's defaults, no metadata (the bare call)": trafilatura.extract,
+        "no comments, favor_precision (ingest before)": with_metadata(include_comments=False, favor_precision=True),
+        "no comments": with_metadata(include_comments=False),
+        "no comments, fast": with_metadata(include_comments=False, fast=True),
+        "no comments, fast, favor_precision": with_metadata(include_comments=False, fast=True, favor_precision=True),
+        f"ingest's: {', '.join(f'{k}={v}' for k, v in EXTRACTION_SETTINGS.items())}": with_metadata(
+            **EXTRACTION_SETTINGS),
+    }
+    pages = {file.name.split(".")[0]: gzip.decompress(file.read_bytes()) for file in files}
+    best = dict.fromkeys(candidates, float("inf"))
+    texts: dict[str, dict] = {}
+    for _ in range(rounds):
+        for name, extract in candidates.items():
+            start = time.perf_counter()
+            texts[name] = {page_id: extract(page) for page_id, page in pages.items()}
+            best[name] = min(best[name], time.perf_counter() - start)
+    bare = next(iter(candidates))
+    print("\ntrafilatura alone on the same pages; but for the bare call, with the metadata ingest records:")
+    print("| settings | body P | body R | body F1 | pages/s | speed / the bare call |")
+    print("|---|--:|--:|--:|--:|--:|")
+    for name in candidates:
+        scores = [page_scores(texts[name][page_id], page["articleBody"]) for page_id, page in truth.items()]
+        precision, recall, f1 = (sum(values) / len(values) for values in zip(*scores))
+        print(f"| {name} | {precision:.3f} | {recall:.3f} | {f1:.3f} | {len(pages) / best[name]:.1f} | "
+              f"{best[bare] / best[name]:.2f} |")
 
 
 # -- scale -----------------------------------------------------------------------------------------------------------
@@ -203,6 +244,7 @@ def _run(kind: str, path: str, workers: str, near: str) -> None:
             seconds = time.perf_counter() - start
     else:
         import trafilatura
+        from stance_corpus.corpus.ingest.extract import DATE_PARAMETERS
         from warcio.archiveiterator import ArchiveIterator
 
         metadata = kind == "bare-warc-metadata"
@@ -213,7 +255,7 @@ def _run(kind: str, path: str, workers: str, near: str) -> None:
                 if record.rec_type == "response":
                     page = record.content_stream().read()
                     # The metadata as ingest takes it: dates from the page's markup only (docs/ingest.md, "Pages").
-                    dates = {"extensive_search": False, "original_date": True} if metadata else None
+                    dates = DATE_PARAMETERS if metadata else None
                     documents += bool(trafilatura.extract(page, with_metadata=metadata, date_extraction_params=dates))
         seconds = time.perf_counter() - start
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 import os
+import signal
 from collections.abc import Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from contextlib import contextmanager
@@ -26,11 +27,18 @@ def segmenting(
         return
     # Chunks of a few dozen articles: few enough round trips, and still several chunks per worker to balance.
     chunk = max(1, min(50, len(articles) // (workers * 4)))
-    pool = ProcessPoolExecutor(max_workers=workers)
+    pool = ProcessPoolExecutor(max_workers=workers, initializer=leave_ctrl_c_to_the_main_process)
     try:
         yield zip(articles, pool.map(work, articles, chunksize=chunk))
     finally:
         pool.shutdown(cancel_futures=True)  # a failed build does not wait for the articles nobody will read
+
+
+def leave_ctrl_c_to_the_main_process() -> None:
+    """A worker process's start: SIGINT ignored. Ctrl-C reaches the whole process group; the main process alone
+    acts on it and ends the pool. A worker stopped by it prints its traceback, and one stopped while taking a task
+    leaves the pool's task queue locked, so ending the pool waits for ever."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
 
 
 def tokenized_article(

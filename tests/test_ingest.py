@@ -19,6 +19,7 @@ import pyarrow
 import pyarrow.parquet
 import pytest
 from stance_corpus.corpus import load_articles, segment_article
+from stance_corpus.corpus.ingest.importer import CHUNK_RECORDS, CHUNKS_PER_WORKER
 from stance_corpus.corpus.ingest.records import content_id
 from stance_corpus.corpus.ingest.writer import SeedWriter
 from stance_corpus.corpus.schema import Article, SegmentKind
@@ -233,24 +234,44 @@ def test_a_failed_import_leaves_the_project_as_it_was(tmp_path, capsys):
     assert snapshot(tmp_path) == before
 
 
-def test_interrupting_an_import_leaves_the_project_as_it_was(tmp_path, capsys):
+@pytest.mark.parametrize("workers", [[], ["--workers", "2"]], ids=["one process", "workers"])
+def test_interrupting_an_import_leaves_the_project_as_it_was(tmp_path, capsys, workers):
     ingest(capsys, tmp_path, write_jsonl(tmp_path / "a.jsonl", [article()]))
     before = snapshot(tmp_path)
     process = subprocess.Popen(
-        [sys.executable, "-m", "stance_corpus.cli", "ingest", "-", "--project", tmp_path],
-        stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        [sys.executable, "-m", "stance_corpus.cli", "ingest", "-", "--project", tmp_path, *workers],
+        stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True,
     )
     assert process.stdin is not None
-    process.stdin.write(json.dumps(article("Fine", text="A fine story. " * 10)) + "\n")
+    # Enough records for the workers' first results to come back (they take chunks), and the stream left open.
+    for n in range(2 * CHUNK_RECORDS * CHUNKS_PER_WORKER + 1):
+        process.stdin.write(json.dumps(article(f"Fine {n}", text=f"A fine story, number {n}. " * 10)) + "\n")
     process.stdin.flush()
     deadline = time.monotonic() + 300  # a loaded CI machine starts Python slowly
     while not list((tmp_path / "seeds").glob(".ingest-*/*.txt")) and time.monotonic() < deadline:
         time.sleep(0.05)  # until the first record is staged: the import is under way, its handlers set
     assert list((tmp_path / "seeds").glob(".ingest-*/*.txt"))
-    process.send_signal(signal.SIGINT)
+    os.killpg(process.pid, signal.SIGINT)  # as Ctrl-C does: to the whole process group, worker processes too
     _, err = process.communicate(timeout=60)
     assert (process.returncode, err) == (130, "stance-corpus: interrupted\n")
     assert snapshot(tmp_path) == before
+
+
+def test_ctrl_c_during_the_commit_is_acted_on_after_it(tmp_path, capsys, monkeypatch):
+    # With --workers the pool's threads run beside the commit: the system may hand the signal to any of them.
+    source = write_jsonl(tmp_path / "a.jsonl", [article(f"Story {n}", text=f"Story {n} text. " * 20) for n in range(3)])
+    rename = os.rename
+
+    def rename_and_interrupt(old, new):
+        if not list((tmp_path / "seeds").glob("*.txt")):  # the first text moved in: the commit is under way
+            os.kill(os.getpid(), signal.SIGINT)
+        rename(old, new)
+
+    monkeypatch.setattr(os, "rename", rename_and_interrupt)
+    err = ingest(capsys, tmp_path, source, "--workers", "2", code=130)
+    assert err == "stance-corpus: interrupted\n"
+    assert len(load_articles(tmp_path / "seeds")) == 3
+    assert not list((tmp_path / "seeds").glob(".ingest-*"))
 
 
 def test_an_import_killed_during_its_commit_is_undone_by_the_next(tmp_path, capsys):
@@ -315,6 +336,25 @@ def test_csv_without_a_text_column(tmp_path, capsys):
 def test_empty_text(tmp_path, capsys):
     source = write_jsonl(tmp_path / "a.jsonl", [article(text="  \n\n ")])
     assert ingest(capsys, tmp_path, source, code=1) == f"stance-corpus: error: {source}:1: empty text\n"
+
+
+def test_lone_surrogates_from_json_escapes(tmp_path, capsys):
+    # "\\ud83d" alone is valid JSON and decodes to half of a character, which no UTF-8 file can hold.
+    source = write_jsonl(tmp_path / "a.jsonl", [article(text="A story \ud83d cut in half. " * 5),
+                                                article("Half a title \udc00", text=BODY + " More.")])
+    err = ingest(capsys, tmp_path, source, code=1)
+    assert err == (
+        f"stance-corpus: error: {source}:1: the text holds a lone surrogate ('\\ud83d' at character 9), half of a "
+        "character that UTF-8 cannot write\n"
+    )
+    out = ingest(capsys, tmp_path, source, "--skip-bad")
+    assert (
+        f"  {source}:2: field 'title' holds a lone surrogate ('\\udc00' at character 14), half of a character that "
+        "UTF-8 cannot write; stored as null"
+    ) in out.splitlines()
+    assert [(a.title, a.text.split("\n\n")[0]) for a in load_articles(tmp_path / "seeds")] == [
+        (None, BODY.split("\n\n")[0])
+    ]
 
 
 def test_record_without_a_licence(tmp_path, capsys):

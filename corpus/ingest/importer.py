@@ -33,6 +33,7 @@ from stance_corpus.corpus.schema import (
     ImportReport,
     SourceRecord,
 )
+from stance_corpus.corpus.workers import leave_ctrl_c_to_the_main_process
 
 PROJECT_ORIGIN = "project"  # the origin of an article that was in the seed folder before the import
 
@@ -149,9 +150,10 @@ def _existing_articles(seeds: Path) -> Iterator[Article]:
 _defaults: SourceDefaults | None = None  # a worker process's copy, set by its initializer
 
 
-def _set_defaults(defaults: SourceDefaults) -> None:
+def _start_worker(defaults: SourceDefaults) -> None:
     global _defaults
     _defaults = defaults
+    leave_ctrl_c_to_the_main_process()
 
 
 def _process_in_worker(records: list[SourceRecord]) -> list[ImportCandidate | ImportProblem | SourceRecord]:
@@ -194,7 +196,7 @@ def _prepared(
     methods = multiprocessing.get_all_start_methods()
     context = multiprocessing.get_context("forkserver" if "forkserver" in methods else "spawn")
     processes = min(workers, os.cpu_count() or workers)
-    pool = context.Pool(processes, initializer=_set_defaults, initargs=(defaults,))
+    pool = context.Pool(processes, initializer=_start_worker, initargs=(defaults,))
     try:
         yield _in_order(pool, records, processes)
     finally:

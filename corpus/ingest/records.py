@@ -158,11 +158,16 @@ def prepare(record: SourceRecord, defaults: SourceDefaults) -> ImportCandidate |
         if value is _NOT_TEXT:
             problems.append(ImportProblem(record.origin, _not_text(name, getattr(record, name)), name))
             return None
+        if value is not None and (surrogate := _lone_surrogate(value)):  # type: ignore[arg-type]
+            problems.append(ImportProblem(record.origin, f"field {name!r} {surrogate}; stored as null", name))
+            return None
         return value  # type: ignore[return-value]
 
     body = record.text
     if not isinstance(body, str):
         return ImportProblem(record.origin, f"the text must be a string, not {type(body).__name__}")
+    if surrogate := _lone_surrogate(body):
+        return ImportProblem(record.origin, f"the text {surrogate}")
     if not strip_bom(body).strip():
         return ImportProblem(record.origin, "empty text")
     title = text_field("title")
@@ -232,6 +237,19 @@ def _as_text(value: object) -> object:
     if isinstance(value, dict) and isinstance(value.get("name"), str):
         return value["name"].strip() or None
     return _NOT_TEXT
+
+
+def _lone_surrogate(value: str) -> str | None:
+    """What is wrong with a string that UTF-8 cannot write, or None: JSON's \\u escapes can spell half of a
+    surrogate pair ("\\ud83d" without its second half), which Python decodes to a lone surrogate."""
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError as error:
+        return (
+            f"holds a lone surrogate ({value[error.start]!r} at character {error.start + 1}), half of a character "
+            "that UTF-8 cannot write"
+        )
+    return None
 
 
 def _not_text(name: str, value: object) -> str:

@@ -4,9 +4,9 @@ Texts and the new catalogue are written into a staging folder inside the seed fo
 command reads it). The commit moves the new texts in (new names only: no file is overwritten) and then replaces
 `articles.jsonl` in one rename; the catalogue's rename is the commit point, so a text that is in the folder but not
 in the catalogue can only be one of an import that stopped during its commit. The commit runs with SIGINT and
-SIGTERM held back; a harder stop (SIGKILL, a crash) in that window leaves the staging folder with its list of
-moved texts, and the next import, before anything else, takes those texts out again. One import at a time: the
-seed folder is locked (flock) while an import runs.
+SIGTERM held back (acted on once the catalogue is in); a harder stop (SIGKILL, a crash) in that window leaves the
+staging folder with its list of moved texts, and the next import, before anything else, takes those texts out
+again. One import at a time: the seed folder is locked (flock) while an import runs.
 """
 
 from __future__ import annotations
@@ -16,6 +16,9 @@ import os
 import shutil
 import signal
 import tempfile
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from types import TracebackType
 from typing import IO, Self
@@ -90,14 +93,11 @@ class SeedWriter:
                 raise InputError(self.seeds / name, "exists but is not in the catalogue: remove it or list it")
         (self._staging / _MOVING).write_text("".join(f"{name}\n" for name in self._names), encoding="utf-8")
         seeds = os.fspath(self.seeds)
-        previous = signal.pthread_sigmask(signal.SIG_BLOCK, _HELD_SIGNALS)
-        try:
+        with _signals_held():
             for name in self._names:
                 os.rename(os.path.join(self._staging_name, name), os.path.join(seeds, name))
             os.chmod(self._staging / CATALOGUE_NAME, _TEXT_MODE)
             os.replace(self._staging / CATALOGUE_NAME, self.seeds / CATALOGUE_NAME)
-        finally:
-            signal.pthread_sigmask(signal.SIG_SETMASK, previous)
 
     def __exit__(
         self, kind: type[BaseException] | None, error: BaseException | None, trace: TracebackType | None
@@ -110,6 +110,29 @@ class SeedWriter:
         finally:
             if self._lock is not None:
                 os.close(self._lock)  # releases the lock
+
+
+@contextmanager
+def _signals_held() -> Iterator[None]:
+    """SIGINT and SIGTERM noted and acted on when the block ends (the handler they had, or the default action).
+
+    Python runs its signal handlers in the main thread whichever thread the system hands a signal to, so holding
+    them back takes handlers of Python's: a signal mask would hold back only the threads that set it, and an
+    import has others (a worker pool's, the progress bar's). In another thread no Python handler can interrupt
+    the block.
+    """
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    received: list[int] = []
+    previous = {number: signal.signal(number, lambda number, _: received.append(number)) for number in _HELD_SIGNALS}
+    try:
+        yield
+    finally:
+        for number, handler in previous.items():
+            signal.signal(number, handler)
+        if received:
+            signal.raise_signal(received[0])
 
 
 def recover(seeds: Path) -> None:
