@@ -15,12 +15,14 @@ pages per second, best of `--rounds` runs taking turns. Then trafilatura alone w
 `EXTRACTION_SETTINGS` were chosen.
 
 scale: N records made from the shared texts (the re3d press statements, GUM news, the extraction benchmark's
-bodies, the seed), each with a fresh title ("Replica 17: ...") so that every text is new. From one JSONL file and
-from one WARC file (each text as a small HTML page in an HTTP response), ours (`ingest`, near duplicates off: the
-replicas are near duplicates of each other by construction; one row with them on) against the bare loop (JSONL:
-`json.loads` per line; WARC: warcio's ArchiveIterator + `trafilatura.extract` per response), and against the bare
-loop doing part of ingest's work (JSONL: writing each text to a file of its own; WARC: `extract` with the metadata
-ingest records, `with_metadata=True`, dates from the page's markup: `extensive_search` off, as ingest asks). Each
+bodies, the seed), each with a fresh title ("Replica 17: ...") so that every text is new. From one JSONL file of
+texts, one JSONL file of pages (each text as a small HTML page in an `html` field, as a crawl's export has it) and
+one WARC file (the same pages in HTTP responses), ours (`ingest`, near duplicates off: the replicas are near
+duplicates of each other by construction; one row with them on) against the bare loop (JSONL: `json.loads` per
+line; JSONL of pages: that and `trafilatura.extract` of each page; WARC: warcio's ArchiveIterator +
+`trafilatura.extract` per response), and against the bare loop doing part of ingest's work (JSONL: writing each
+text to a file of its own; pages: `extract` with the metadata ingest records, `with_metadata=True`, dates from the
+page's markup: `extensive_search` off, as ingest asks). Each
 run is a fresh process that imports its libraries before its clock starts; memory is its peak resident set
 (ru_maxrss, imported libraries included). `--rounds N` runs every path N times, taking turns, and keeps each one's
 fastest run (the machine's other jobs move single runs by tens of percent).
@@ -185,23 +187,27 @@ def replicas(shared: Path, count: int):
         yield number, f"Replica {number}: {title}", body
 
 
-def write_sources(shared: Path, count: int, folder: Path) -> tuple[Path, Path]:
+def write_sources(shared: Path, count: int, folder: Path) -> dict[str, Path]:
+    """The N records as a JSONL file of texts, a JSONL file of pages (an `html` field) and a WARC file of pages."""
     from warcio.statusandheaders import StatusAndHeaders
     from warcio.warcwriter import WARCWriter
 
-    jsonl, warc = folder / f"records-{count}.jsonl", folder / f"pages-{count}.warc.gz"
-    with jsonl.open("w", encoding="utf-8") as lines, warc.open("wb") as archive:
+    paths = {"JSONL": folder / f"records-{count}.jsonl", "JSONL of pages": folder / f"pages-{count}.jsonl",
+             "WARC": folder / f"pages-{count}.warc.gz"}
+    with (paths["JSONL"].open("w", encoding="utf-8") as lines, paths["JSONL of pages"].open("w", encoding="utf-8")
+          as page_lines, paths["WARC"].open("wb") as archive):
         writer = WARCWriter(archive, gzip=True)
         for number, title, body in replicas(shared, count):
             lines.write(json.dumps({"id": f"r{number}", "title": title, "text": body, "license": LICENSE,
                                     "language": "en"}) + "\n")
             paragraphs = "".join(f"<p>{html_escape.escape(p)}</p>" for p in body.split("\n") if p.strip())
-            page = PAGE.format(title=html_escape.escape(title), paragraphs=paragraphs).encode("utf-8")
-            headers = StatusAndHeaders("200 OK", [("Content-Type", "text/html; charset=utf-8")], protocol="HTTP/1.1")
+            page = PAGE.format(title=html_escape.escape(title), paragraphs=paragraphs)
             url = f"https://news.example.org/replica/{number}"
-            writer.write_record(writer.create_warc_record(url, "response", payload=io.BytesIO(page),
+            page_lines.write(json.dumps({"url": url, "html": page, "license": LICENSE, "language": "en"}) + "\n")
+            headers = StatusAndHeaders("200 OK", [("Content-Type", "text/html; charset=utf-8")], protocol="HTTP/1.1")
+            writer.write_record(writer.create_warc_record(url, "response", payload=io.BytesIO(page.encode("utf-8")),
                                                           http_headers=headers))
-    return jsonl, warc
+    return paths
 
 
 def measure(kind: str, path: Path, workers: int = 1, near: bool = False) -> dict:
@@ -216,7 +222,7 @@ def _run(kind: str, path: str, workers: str, near: str) -> None:
     if kind.startswith("ours"):
         import langcodes  # noqa: F401  (ingest's language check loads it on first use)
 
-        if path.endswith(".warc.gz"):
+        if "pages-" in path:
             import trafilatura  # ingest's extraction loads it on first use
         from stance_corpus.corpus.ingest.importer import IngestOptions, ingest
         from stance_corpus.corpus.ingest.records import SourceDefaults
@@ -247,24 +253,33 @@ def _run(kind: str, path: str, workers: str, near: str) -> None:
         from stance_corpus.corpus.ingest.extract import DATE_PARAMETERS
         from warcio.archiveiterator import ArchiveIterator
 
-        metadata = kind == "bare-warc-metadata"
+        metadata = kind.endswith("-metadata")
+        # The metadata as ingest takes it: dates from the page's markup only (docs/ingest.md, "Pages").
+        dates = DATE_PARAMETERS if metadata else None
         start = time.perf_counter()
         documents = 0
         with open(path, "rb") as handle:
-            for record in ArchiveIterator(handle):
-                if record.rec_type == "response":
-                    page = record.content_stream().read()
-                    # The metadata as ingest takes it: dates from the page's markup only (docs/ingest.md, "Pages").
-                    dates = DATE_PARAMETERS if metadata else None
-                    documents += bool(trafilatura.extract(page, with_metadata=metadata, date_extraction_params=dates))
+            if kind.startswith("bare-warc"):
+                pages = (record.content_stream().read() for record in ArchiveIterator(handle)
+                         if record.rec_type == "response")
+            else:
+                pages = (json.loads(line)["html"] for line in handle)
+            for page in pages:
+                documents += bool(trafilatura.extract(page, with_metadata=metadata, date_extraction_params=dates))
         seconds = time.perf_counter() - start
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(json.dumps({"seconds": seconds, "documents": documents, "peak_mb": peak}))
 
 
-BARE = {"JSONL": "bare json.loads loop", "WARC": "bare warcio + trafilatura.extract"}
+# source -> (its bare loop's kind, label): the issue's alternative, the reader + the extractor where there are pages.
+BARE = {
+    "JSONL": ("bare-jsonl", "bare json.loads loop"),
+    "JSONL of pages": ("bare-jsonl-pages", "bare json.loads + trafilatura.extract"),
+    "WARC": ("bare-warc", "bare warcio + trafilatura.extract"),
+}
 ALTERNATIVES = {  # the same loop doing part of what ingest does, to show where the difference goes
     "JSONL": ("bare-jsonl-files", "bare json.loads + each text written to a file"),
+    "JSONL of pages": ("bare-jsonl-pages-metadata", "bare json.loads + trafilatura.extract with metadata"),
     "WARC": ("bare-warc-metadata", "bare warcio + trafilatura.extract with metadata (dates from markup)"),
 }
 
@@ -277,10 +292,10 @@ def run_scale(shared: Path, sizes: list[int], workers: int, rounds: int) -> None
     notes = []
     with tempfile.TemporaryDirectory() as folder:
         for count in sizes:
-            jsonl, warc = write_sources(shared, count, Path(folder))
-            for source, path, bare_kind in (("JSONL", jsonl, "bare-jsonl"), ("WARC", warc, "bare-warc")):
+            for source, path in write_sources(shared, count, Path(folder)).items():
+                bare_kind, bare = BARE[source]
                 alternative_kind, alternative = ALTERNATIVES[source]
-                plan = [(BARE[source], bare_kind, 1, False), (alternative, alternative_kind, 1, False),
+                plan = [(bare, bare_kind, 1, False), (alternative, alternative_kind, 1, False),
                         ("ours", "ours", 1, False)]
                 if count == max(sizes):
                     if source == "JSONL":
@@ -294,7 +309,7 @@ def run_scale(shared: Path, sizes: list[int], workers: int, rounds: int) -> None
                             best[label] = run
                 speeds = {label: run["documents"] / run["seconds"] for label, run in best.items()}
                 for label, run in best.items():
-                    ratio = f"{speeds[label] / speeds[BARE[source]]:.2f}" if label.startswith("ours") else ""
+                    ratio = f"{speeds[label] / speeds[bare]:.2f}" if label.startswith("ours") else ""
                     rows.append(f"| {source} | {count:,} | {label} | {run['seconds']:.1f} | {speeds[label]:,.0f} "
                                 f"| {run['peak_mb']:.0f} | {ratio} |")
                 notes.append(f"{source} {count:,}: ours / {alternative}: {speeds['ours'] / speeds[alternative]:.2f}")
