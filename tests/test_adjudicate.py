@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import NamedTuple
 
 import pytest
-from annotator import ANNOTATOR_PASSWORD, invite_annotator
+from annotator import ANNOTATOR_PASSWORD, invite_annotator, log_in
 from helpers import TALKS, annotate, project_tasks, pull, run
 from playwright.sync_api import BrowserContext, expect
 from stance_corpus.corpus.jsonl import read_jsonl
@@ -259,11 +259,7 @@ def test_the_adjudicator_sees_both_passes_on_the_review_screen(
     (review,) = [p for p in client.projects.list(title=title) if p.title == title]
     invite_annotator(server.url, server.token, adjudicator, ANNOTATOR_PASSWORD)
     page = chromium.new_page()
-    page.goto(f"{server.url}/user/login/")
-    page.fill("input[name=email]", adjudicator)
-    page.fill("input[name=password]", ANNOTATOR_PASSWORD)
-    page.click("button[type=submit]")
-    page.wait_for_url(f"{server.url}/")
+    log_in(page, server.url, adjudicator, ANNOTATOR_PASSWORD)
     page.goto(f"{server.url}/projects/{review.id}/data")
     page.get_by_text(ENVOY, exact=True).first.click()  # the task of the sentence, opened from the Data Manager
     # Each pass is a tab named by its pseudonym, and the passes are listed under the sentence.

@@ -13,7 +13,7 @@ from pathlib import Path
 from xml.etree import ElementTree
 
 import pytest
-from annotator import ANNOTATOR_PASSWORD, Annotator, invite_annotator
+from annotator import ANNOTATOR_PASSWORD, Annotator, invite_annotator, log_in
 from playwright.sync_api import BrowserContext, Page, expect
 from stance_corpus.corpus.actors import load_actor_registry
 from stance_corpus.corpus.project import load_project
@@ -113,11 +113,7 @@ def test_an_annotator_labels_the_first_task_in_the_browser_and_pull_returns_it(
     invite_annotator(server.url, server.token, email, ANNOTATOR_PASSWORD)
 
     page = chromium.new_page()
-    page.goto(f"{server.url}/user/login/")
-    page.fill("input[name=email]", email)
-    page.fill("input[name=password]", ANNOTATOR_PASSWORD)
-    page.click("button[type=submit]")
-    page.wait_for_url(f"{server.url}/")
+    log_in(page, server.url, email, ANNOTATOR_PASSWORD)
     page.goto(f"{server.url}/projects/{project.id}/data")
     page.get_by_role("button", name="Label All Tasks").click()
 
